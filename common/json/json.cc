@@ -47,7 +47,7 @@ const rapidjson::Value* Find(const rapidjson::Value& object, std::string_view ke
 namespace {
 absl::Status WrongType(std::string_view key, const char* expected, const rapidjson::Value& got) {
   return absl::InvalidArgumentError(
-      absl::StrCat("'", key, "' must be ", expected, ", not ", TypeName(got)));
+      absl::StrCat("'", absl::string_view(key.data(), key.size()), "' must be ", expected, ", not ", TypeName(got)));
 }
 }  // namespace
 
