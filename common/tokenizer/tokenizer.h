@@ -96,11 +96,18 @@ class StreamingDecoder {
   std::string Finish();
 
  private:
+  // The end of the ids whose text can no longer change (later ids may extend a byte run).
+  size_t StableEnd() const;
+  // Length of the prefix of `text` that later ids cannot change.
+  size_t StableLength(const std::string& text) const;
+
   const Tokenizer& tokenizer_;
   bool skip_special_tokens_;
   std::vector<int32_t> ids_;
   size_t prefix_offset_ = 0;  // ids_[prefix_offset_, read_offset_) were already emitted as context
   size_t read_offset_ = 0;
+  // The text of ids_[prefix_offset_, ...) that is already accounted for (emitted, or prompt context).
+  std::string window_text_;
 };
 
 }  // namespace basalt::tokenizer
