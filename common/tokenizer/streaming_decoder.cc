@@ -18,7 +18,7 @@ namespace {
 constexpr size_t kContextIds = 4;
 // The window is rebased once it holds this many ids and everything in it is final.
 constexpr size_t kMaxWindow = 16;
-// Ids kept before the new window start, so it never begins with the first generated token.
+// Visible ids kept at the start of a rebased window.
 constexpr size_t kRebaseKeep = 3;
 
 bool IsByteToken(const std::string& token) {
@@ -94,12 +94,23 @@ std::string StreamingDecoder::Add(int32_t id) {
     delta = text.substr(window_text_.size(), stable - window_text_.size());
     window_text_.assign(text, 0, stable);
   }
-  // Rebase the window once everything in it is final, keeping a few ids as context.
+  // Rebase the window once everything in it is final. It must start with a few ids that decode to
+  // something (skipped specials do not count): first-token rules then fall on text already accounted
+  // for, never on a new id.
   if (stable_end == ids_.size() && stable == text.size() && window_text_.size() == text.size() &&
       ids_.size() - prefix_offset_ > kMaxWindow) {
-    prefix_offset_ = ids_.size() - kRebaseKeep;
-    window_text_ = tokenizer_.Decode(
-        absl::Span<const int32_t>(ids_.data() + prefix_offset_, ids_.size() - prefix_offset_), skip_special_tokens_);
+    const Tokenizer::Impl& impl = tokenizer_.impl();
+    size_t start = ids_.size(), visible = 0;
+    while (start > prefix_offset_ && visible < kRebaseKeep) {
+      --start;
+      std::optional<std::string> token = impl.DecodeToken(ids_[start]);
+      if (token && !(skip_special_tokens_ && impl.added.IsSpecialToken(*token))) ++visible;
+    }
+    if (visible == kRebaseKeep && start > prefix_offset_) {
+      prefix_offset_ = start;
+      window_text_ = tokenizer_.Decode(
+          absl::Span<const int32_t>(ids_.data() + prefix_offset_, ids_.size() - prefix_offset_), skip_special_tokens_);
+    }
   }
   return delta;
 }

@@ -228,7 +228,14 @@ absl::StatusOr<Encoding> Tokenizer::Encode(std::string_view text, bool add_speci
     }
     for (const Token& token : *piece_tokens) {
       encoding.ids.push_back(token.id);
-      encoding.tokens.push_back(token.value);
+      // The vocabulary string of the id (what convert_ids_to_tokens gives), not the matched text.
+      if (const AddedToken* added = impl.added.Find(token.id)) {
+        encoding.tokens.push_back(added->content);
+      } else if (const std::string* vocab = impl.model->IdToToken(token.id)) {
+        encoding.tokens.push_back(*vocab);
+      } else {
+        encoding.tokens.push_back(token.value);
+      }
       Span span = split.normalized.OriginalRange(token.offsets.first, token.offsets.second);
       encoding.offsets.emplace_back(span.start, span.end);
     }

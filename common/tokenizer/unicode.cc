@@ -155,7 +155,7 @@ bool IsAsciiPunctuation(char32_t c) {
 }
 
 bool IsOther(char32_t c) {
-  return (U_GET_GC_MASK(static_cast<UChar32>(c)) & U_GC_C_MASK) != 0;
+  return (U_GET_GC_MASK(static_cast<UChar32>(c)) & (U_GC_CC_MASK | U_GC_CF_MASK | U_GC_CO_MASK)) != 0;
 }
 
 bool IsMarkNonspacing(char32_t c) {

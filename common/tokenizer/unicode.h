@@ -62,7 +62,7 @@ bool IsNumeric(char32_t c);
 bool IsPunctuation(char32_t c);
 // Rust char::is_ascii_punctuation.
 bool IsAsciiPunctuation(char32_t c);
-// unicode_categories is_other: Cc, Cf, Cn, Co, Cs.
+// unicode_categories is_other: Cc, Cf, Co (not Cn or Cs).
 bool IsOther(char32_t c);
 // General category Mn.
 bool IsMarkNonspacing(char32_t c);

@@ -249,7 +249,7 @@ async function generate(name, dir, outDir) {
       const decodedRaw = await rust.decode(ids, false);
       const decodedSkipRaw = await rust.decode(ids, true);
       const line = {
-        text, add_special_tokens: add, ids, tokens: enc.getTokens(),
+        text, add_special_tokens: add, ids, tokens: ids.map((id) => rust.idToToken(id)),
         offsets: enc.getOffsets().map(([s, e]) => [charToByte[s] ?? s, charToByte[e] ?? e]),
         decoded: cleanup ? cleanUp(decodedRaw) : decodedRaw,
         decoded_skip: cleanup ? cleanUp(decodedSkipRaw) : decodedSkipRaw,
