@@ -1,0 +1,44 @@
+#pragma once
+// Reads the transformers reference outputs committed with each fixture model (reference.json) and
+// compares engine results against them, with the tolerance rules of the model tests: identical greedy
+// tokens (divergence allowed only after a step whose top-2 logit gap is under 1e-3), logprobs within 1e-3.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/fs/read_file.h"
+#include "common/json/json.h"
+#include "worker/engine/blocking_generate.h"
+#include "worker/engine/generation_types.h"
+
+namespace basalt::testing {
+
+inline constexpr double kLogprobTolerance = 1e-3;
+inline constexpr double kTieGap = 1e-3;
+
+struct ReferenceCase {
+  std::string name;
+  std::string prompt;
+  std::vector<int32_t> prompt_ids;
+  std::vector<int32_t> output_ids;
+  std::vector<double> logprobs;
+  std::vector<std::vector<std::pair<int32_t, double>>> top_logprobs;
+  std::vector<double> top2_gap;
+  std::vector<std::optional<double>> prompt_logprobs;  // empty when not recorded
+  engine::GenerationParams params;
+};
+
+std::vector<ReferenceCase> LoadReferenceCases(const std::string& model_dir, const std::string& section = "cases");
+
+// A request that reproduces the case (greedy, the case's penalties/bias/stop ids, logprobs with top-5,
+// and prompt logprobs when recorded).
+engine::GenerationRequest RequestFor(const ReferenceCase& c);
+
+// Checks one completed request against its reference; returns the number of steps compared.
+int ExpectMatchesReference(const ReferenceCase& c, const engine::CompletedRequest& got,
+                           double tolerance = kLogprobTolerance);
+
+}  // namespace basalt::testing

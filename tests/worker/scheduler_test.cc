@@ -1,0 +1,165 @@
+// The scheduler's bookkeeping without a model: budgets, chunked prefill, block accounting, preemption,
+// forking with copy-on-write.
+#include "worker/engine/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+namespace basalt::engine {
+namespace {
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  Sequence* NewSequence(int prompt_len) {
+    auto request = std::make_unique<RequestState>();
+    auto seq = std::make_unique<Sequence>();
+    seq->id = static_cast<int64_t>(sequences_.size());
+    seq->request = request.get();
+    seq->tokens.assign(prompt_len, 7);
+    seq->num_prompt_tokens = prompt_len;
+    requests_.push_back(std::move(request));
+    sequences_.push_back(std::move(seq));
+    return sequences_.back().get();
+  }
+  // Runs a plan as the engine would: computed tokens catch up, sampled chunks gain a token.
+  void Complete(const StepPlan& plan, Scheduler& s) {
+    for (const auto& chunk : plan.chunks) {
+      s.OnChunkComputed(chunk);
+      if (chunk.sample) chunk.seq->tokens.push_back(1);
+    }
+  }
+  std::vector<std::unique_ptr<RequestState>> requests_;
+  std::vector<std::unique_ptr<Sequence>> sequences_;
+};
+
+TEST_F(SchedulerTest, PrefillThenDecode) {
+  Scheduler s({.max_num_seqs = 8, .max_num_batched_tokens = 64, .block_size = 4, .num_blocks = 32});
+  Sequence* a = NewSequence(10);
+  s.Add(a);
+  StepPlan plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 1u);
+  EXPECT_EQ(plan.chunks[0].start, 0);
+  EXPECT_EQ(plan.chunks[0].num_tokens, 10);
+  EXPECT_TRUE(plan.chunks[0].sample);
+  EXPECT_EQ(a->block_table.size(), 3u);  // ceil(10 / 4)
+  Complete(plan, s);
+  plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 1u);
+  EXPECT_EQ(plan.chunks[0].start, 10);
+  EXPECT_EQ(plan.chunks[0].num_tokens, 1);
+  EXPECT_EQ(a->block_table.size(), 3u);  // token 10 still fits in block 2
+}
+
+TEST_F(SchedulerTest, LongPromptIsChunkedAndMixedWithDecodes) {
+  Scheduler s({.max_num_seqs = 8, .max_num_batched_tokens = 16, .block_size = 4, .num_blocks = 64});
+  Sequence* a = NewSequence(3);
+  s.Add(a);
+  Complete(s.Schedule(), s);  // a is decoding now
+  Sequence* b = NewSequence(40);
+  s.Add(b);
+  StepPlan plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 2u);
+  EXPECT_EQ(plan.chunks[0].seq, a);
+  EXPECT_EQ(plan.chunks[0].num_tokens, 1);
+  EXPECT_EQ(plan.chunks[1].seq, b);
+  EXPECT_EQ(plan.chunks[1].num_tokens, 15);  // the rest of the budget
+  EXPECT_FALSE(plan.chunks[1].sample);
+  EXPECT_EQ(plan.num_tokens, 16);
+  Complete(plan, s);
+  plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 2u);
+  EXPECT_EQ(plan.chunks[1].start, 15);
+  EXPECT_EQ(plan.chunks[1].num_tokens, 15);
+  Complete(plan, s);
+  plan = s.Schedule();
+  EXPECT_EQ(plan.chunks[1].start, 30);
+  EXPECT_EQ(plan.chunks[1].num_tokens, 10);
+  EXPECT_TRUE(plan.chunks[1].sample);
+}
+
+TEST_F(SchedulerTest, RespectsMaxNumSeqs) {
+  Scheduler s({.max_num_seqs = 2, .max_num_batched_tokens = 100, .block_size = 4, .num_blocks = 64});
+  for (int i = 0; i < 3; ++i) s.Add(NewSequence(2));
+  StepPlan plan = s.Schedule();
+  EXPECT_EQ(plan.chunks.size(), 2u);
+  EXPECT_EQ(s.num_waiting(), 1u);
+}
+
+TEST_F(SchedulerTest, PreemptsNewestWhenBlocksRunOutAndRecomputesLater) {
+  // 4 blocks of 4 tokens = 16 slots. Two sequences of 7 tokens take 2 blocks each.
+  Scheduler s({.max_num_seqs = 8, .max_num_batched_tokens = 100, .block_size = 4, .num_blocks = 4});
+  Sequence* a = NewSequence(7);
+  Sequence* b = NewSequence(7);
+  s.Add(a);
+  s.Add(b);
+  StepPlan plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 2u);
+  Complete(plan, s);  // both have 8 tokens now, 7 computed; the 8th fits in their 2nd block
+  plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 2u);
+  Complete(plan, s);  // 9 tokens, 8 computed: the 9th needs a 3rd block each, only... 0 free
+  EXPECT_EQ(s.block_pool().num_free(), 0);
+  plan = s.Schedule();
+  // a needs a block: b (newest) is preempted and its blocks freed.
+  ASSERT_EQ(plan.chunks.size(), 1u);
+  EXPECT_EQ(plan.chunks[0].seq, a);
+  EXPECT_EQ(s.num_preemptions(), 1);
+  EXPECT_EQ(b->num_computed_tokens, 0);
+  EXPECT_TRUE(b->block_table.empty());
+  EXPECT_EQ(s.num_waiting(), 1u);
+  // Once a finishes, b is recomputed from scratch (prompt and its generated token).
+  Complete(plan, s);
+  s.Remove(a);
+  EXPECT_EQ(s.block_pool().num_free(), 4);
+  plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 1u);
+  EXPECT_EQ(plan.chunks[0].seq, b);
+  EXPECT_EQ(plan.chunks[0].start, 0);
+  EXPECT_EQ(plan.chunks[0].num_tokens, 9);
+  EXPECT_TRUE(plan.chunks[0].sample);
+}
+
+TEST_F(SchedulerTest, ForkSharesBlocksAndCopiesOnWrite) {
+  Scheduler s({.max_num_seqs = 8, .max_num_batched_tokens = 100, .block_size = 4, .num_blocks = 16});
+  Sequence* parent = NewSequence(6);
+  s.Add(parent);
+  StepPlan plan = s.Schedule();
+  for (const auto& chunk : plan.chunks) s.OnChunkComputed(chunk);
+  Sequence* child = NewSequence(0);
+  s.Fork(*parent, child);
+  EXPECT_EQ(child->block_table, parent->block_table);
+  EXPECT_EQ(s.block_pool().ref_count(parent->block_table[0]), 2);
+  EXPECT_EQ(s.block_pool().num_free(), 14);
+  parent->tokens.push_back(11);
+  child->tokens.push_back(12);
+  plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 2u);
+  // Both write position 6 in the shared, half-full block 1: the first writer gets a private copy; the
+  // second then owns the original alone and writes in place.
+  ASSERT_EQ(plan.block_copies.size(), 1u);
+  EXPECT_NE(parent->block_table[1], child->block_table[1]);
+  EXPECT_EQ(parent->block_table[0], child->block_table[0]);  // full block stays shared
+  EXPECT_EQ(s.block_pool().ref_count(parent->block_table[1]), 1);
+  EXPECT_EQ(s.block_pool().ref_count(child->block_table[1]), 1);
+  s.Remove(parent);
+  s.Remove(child);
+  EXPECT_EQ(s.block_pool().num_free(), 16);
+}
+
+TEST_F(SchedulerTest, RemoveFreesWaitingAndRunning) {
+  Scheduler s({.max_num_seqs = 1, .max_num_batched_tokens = 100, .block_size = 4, .num_blocks = 8});
+  Sequence* a = NewSequence(5);
+  Sequence* b = NewSequence(5);
+  s.Add(a);
+  s.Add(b);
+  s.Schedule();
+  s.Remove(b);  // still waiting
+  s.Remove(a);  // running
+  EXPECT_FALSE(s.has_work());
+  EXPECT_EQ(s.block_pool().num_free(), 8);
+}
+
+}  // namespace
+}  // namespace basalt::engine

@@ -1,0 +1,74 @@
+#pragma once
+// The generation engine: owns the model, the tokenizer and the KV cache, and runs its own loop thread.
+// Requests join the running batch at the next step and leave it as soon as they finish or are
+// cancelled. This header is torch-free and gRPC-free: the worker's RPC layer and the CLI tools use it.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/tokenizer/tokenizer.h"
+#include "worker/engine/generation_types.h"
+
+namespace basalt::engine {
+
+struct EngineOptions {
+  std::string model_dir;
+  std::string served_name;      // "" = the directory's name
+  std::string device = "cpu";   // "cpu", "cuda", "cuda:N"
+  std::string dtype = "auto";   // "auto", "float32", "bfloat16", "float16"
+  int max_model_len = 0;        // 0 = the model's max_position_embeddings
+  int max_num_seqs = 256;       // sequences in one step
+  int max_num_batched_tokens = 0;  // tokens in one step; 0 = a device-dependent default
+  int max_queued_requests = 1024;  // beyond this, Submit returns ResourceExhausted
+  int max_choices = 16;         // largest n / best_of
+  int block_size = 16;          // tokens per KV block
+  double gpu_memory_utilization = 0.9;
+  int64_t kv_cache_bytes = 0;   // 0 = derived (GPU: from free memory; CPU: 1 GiB, capped by need)
+  std::string chat_template_file;  // overrides the tokenizer's chat template
+};
+
+struct ModelDescription {
+  std::string name;
+  std::string architecture;
+  std::string model_type;
+  int max_model_len = 0;
+  int vocab_size = 0;
+  std::vector<int32_t> eos_token_ids;
+  int32_t bos_token_id = -1;
+  bool has_chat_template = false;
+  std::string dtype;
+  std::string device;
+  bool is_encoder_decoder = false;
+  int64_t num_parameters = 0;
+  int max_choices = 0;
+  // The tokenizer files as loaded (served to clients that tokenize locally).
+  std::string tokenizer_json;
+  std::string tokenizer_config_json;
+  std::string generation_config_json;
+  std::string chat_template;
+};
+
+class Engine {
+ public:
+  // Loads the model and starts the loop thread.
+  static absl::StatusOr<std::unique_ptr<Engine>> Create(const EngineOptions& options);
+  virtual ~Engine() = default;
+
+  // Validates and queues a request. InvalidArgument names the bad field; ResourceExhausted when the
+  // queue is full. On success, `observer` receives outputs until one has finished set.
+  virtual absl::Status Submit(GenerationRequest request, std::shared_ptr<OutputObserver> observer) = 0;
+
+  // Stops a request: its resources are freed at the next step and its observer gets a final output with
+  // status Cancelled. Unknown or finished ids are ignored.
+  virtual void Cancel(const std::string& request_id) = 0;
+
+  virtual const ModelDescription& description() const = 0;
+  virtual const tokenizer::Tokenizer& tokenizer() const = 0;
+
+  // Stops the loop (pending requests finish with Cancelled). Called by the destructor too.
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace basalt::engine

@@ -1,0 +1,75 @@
+#pragma once
+// The engine's loop: admits requests, plans a step, runs it, samples, turns tokens into outputs and
+// reports them. Everything below runs on the loop thread except Submit/Cancel, which only queue.
+#include <ATen/ATen.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "worker/engine/engine.h"
+#include "worker/engine/model_loader.h"
+#include "worker/engine/model_runner.h"
+#include "worker/engine/output_processor.h"
+#include "worker/engine/sampler.h"
+#include "worker/engine/scheduler.h"
+#include "worker/engine/sequence.h"
+#include "worker/model/kv_cache.h"
+
+namespace basalt::engine {
+
+class EngineImpl final : public Engine {
+ public:
+  EngineImpl(const EngineOptions& options, std::unique_ptr<LoadedModel> model);
+  ~EngineImpl() override;
+
+  absl::Status Submit(GenerationRequest request, std::shared_ptr<OutputObserver> observer) override;
+  void Cancel(const std::string& request_id) override;
+  const ModelDescription& description() const override { return model_->description; }
+  const tokenizer::Tokenizer& tokenizer() const override { return *model_->tokenizer; }
+  void Shutdown() override;
+
+ private:
+  void Loop();
+  // Takes queued submissions and cancellations; waits while there is nothing to do. False to stop.
+  bool TakeInbox();
+  void Admit(std::unique_ptr<RequestState> state);
+  void Step();
+  void RecordPromptLogprobs(const StepPlan& plan, const StepLogits& logits, const std::vector<bool>& all_positions);
+  void SampleAndAppend(const StepPlan& plan, const StepLogits& logits);
+  void Fork(RequestState* request);
+  void Report(RequestState* request);
+  void Finish(RequestState* request, absl::Status status);
+  void FailAll(const absl::Status& status);
+  OutputToken MakeOutputToken(int32_t id, float logprob, const std::vector<std::pair<int32_t, float>>& top,
+                              bool with_logprobs) const;
+
+  EngineOptions options_;
+  std::unique_ptr<LoadedModel> model_;
+  std::unique_ptr<model::KvCache> cache_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<ModelRunner> runner_;
+  std::unique_ptr<Sampler> sampler_;
+  std::unique_ptr<OutputProcessor> outputs_;
+
+  // Shared with callers' threads.
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<std::unique_ptr<RequestState>> inbox_;
+  std::vector<std::string> cancel_inbox_;
+  bool stopping_ = false;
+  std::atomic<int> num_pending_{0};  // queued or running requests, for the queue bound
+
+  // Loop thread only.
+  std::map<std::string, std::unique_ptr<RequestState>> requests_;
+  std::map<int64_t, at::Generator> generators_;  // seeded sequences' generators, by sequence id
+  int64_t next_sequence_id_ = 0;
+  std::thread loop_;
+};
+
+}  // namespace basalt::engine

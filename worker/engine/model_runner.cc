@@ -1,0 +1,85 @@
+#include "worker/engine/model_runner.h"
+
+#include <algorithm>
+
+namespace basalt::engine {
+
+ModelRunner::ModelRunner(const model::DecoderModel& model, model::KvCache& cache) : model_(model), cache_(cache) {}
+
+StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_positions) {
+  const int block_size = cache_.block_size();
+  const int64_t total = plan.num_tokens;
+  const int64_t num_seqs = static_cast<int64_t>(plan.chunks.size());
+  model::AttentionBatch batch;
+  batch.query_start.reserve(num_seqs + 1);
+  batch.query_start.push_back(0);
+
+  // Host buffer for the int64 inputs: ids, positions, slots, logits indices.
+  std::vector<int64_t> ids, positions, slots, logits_indices;
+  ids.reserve(total);
+  positions.reserve(total);
+  slots.reserve(total);
+  StepLogits out;
+  size_t max_blocks = 1;
+  bool decode_only = true;
+  for (size_t c = 0; c < plan.chunks.size(); ++c) {
+    const ScheduledChunk& chunk = plan.chunks[c];
+    const Sequence& seq = *chunk.seq;
+    const int64_t flat_start = static_cast<int64_t>(ids.size());
+    for (int i = 0; i < chunk.num_tokens; ++i) {
+      const int pos = chunk.start + i;
+      ids.push_back(seq.tokens[pos]);
+      positions.push_back(pos);
+      slots.push_back(static_cast<int64_t>(seq.block_table[pos / block_size]) * block_size + pos % block_size);
+    }
+    decode_only &= chunk.num_tokens == 1;
+    batch.query_start.push_back(static_cast<int64_t>(ids.size()));
+    batch.context_lens.push_back(chunk.start + chunk.num_tokens);
+    batch.block_tables.push_back(seq.block_table);
+    max_blocks = std::max(max_blocks, seq.block_table.size());
+    batch.max_context_len = std::max<int64_t>(batch.max_context_len, chunk.start + chunk.num_tokens);
+
+    out.first_row.push_back(static_cast<int64_t>(logits_indices.size()));
+    if (all_positions[c]) {
+      for (int i = 0; i < chunk.num_tokens; ++i) logits_indices.push_back(flat_start + i);
+      out.num_rows.push_back(chunk.num_tokens);
+    } else if (chunk.sample) {
+      logits_indices.push_back(flat_start + chunk.num_tokens - 1);
+      out.num_rows.push_back(1);
+    } else {
+      out.num_rows.push_back(0);
+    }
+  }
+  batch.decode_only = decode_only;
+
+  std::vector<int32_t> tables(num_seqs * max_blocks, 0);
+  std::vector<int32_t> context_lens;
+  for (int64_t s = 0; s < num_seqs; ++s) {
+    std::copy(batch.block_tables[s].begin(), batch.block_tables[s].end(), tables.begin() + s * max_blocks);
+    context_lens.push_back(static_cast<int32_t>(batch.context_lens[s]));
+  }
+
+  const at::Device device = model_.device();
+  // One packed host tensor, one copy to the device.
+  std::vector<int64_t> packed;
+  packed.reserve(ids.size() * 3 + logits_indices.size());
+  packed.insert(packed.end(), ids.begin(), ids.end());
+  packed.insert(packed.end(), positions.begin(), positions.end());
+  packed.insert(packed.end(), slots.begin(), slots.end());
+  packed.insert(packed.end(), logits_indices.begin(), logits_indices.end());
+  at::Tensor packed_t = at::from_blob(packed.data(), {static_cast<int64_t>(packed.size())}, at::kLong).to(device);
+  at::Tensor input_ids = packed_t.narrow(0, 0, total);
+  batch.positions = packed_t.narrow(0, total, total);
+  batch.slot_mapping = packed_t.narrow(0, 2 * total, total);
+  at::Tensor logits_index_t = packed_t.narrow(0, 3 * total, static_cast<int64_t>(logits_indices.size()));
+  batch.block_table_tensor =
+      at::from_blob(tables.data(), {num_seqs, static_cast<int64_t>(max_blocks)}, at::kInt).to(device);
+  batch.context_lens_tensor = at::from_blob(context_lens.data(), {num_seqs}, at::kInt).to(device);
+
+  auto result = model_.Forward(input_ids, batch, cache_, logits_index_t);
+  out.logits = result.logits;
+  out.hidden = result.hidden;
+  return out;
+}
+
+}  // namespace basalt::engine

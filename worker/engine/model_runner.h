@@ -1,0 +1,39 @@
+#pragma once
+// Runs one scheduled step on the model: packs the chunks' tokens, positions, cache slots and block
+// tables into device tensors (one host-to-device copy each), runs the forward pass, and returns the
+// logits rows each chunk asked for.
+#include <ATen/ATen.h>
+
+#include <memory>
+#include <vector>
+
+#include "worker/engine/scheduler.h"
+#include "worker/model/decoder_model.h"
+#include "worker/model/kv_cache.h"
+
+namespace basalt::engine {
+
+struct StepLogits {
+  at::Tensor logits;  // [rows, vocab] float32
+  at::Tensor hidden;  // [rows, hidden]
+  // Per chunk: the first logits row and how many rows it has (0 when it needs none). The rows are
+  // positions chunk.start .. chunk.start + num_rows - 1 when all positions were asked for, else the
+  // last position only.
+  std::vector<int64_t> first_row;
+  std::vector<int64_t> num_rows;
+};
+
+class ModelRunner {
+ public:
+  ModelRunner(const model::DecoderModel& model, model::KvCache& cache);
+
+  // `all_positions[i]`: chunk i needs logits for each of its positions (prompt logprobs), not just the
+  // last one.
+  StepLogits Run(const StepPlan& plan, const std::vector<bool>& all_positions);
+
+ private:
+  const model::DecoderModel& model_;
+  model::KvCache& cache_;
+};
+
+}  // namespace basalt::engine

@@ -1,0 +1,48 @@
+#pragma once
+// Chooses each sequence's next token from a batch of logits, on the logits' device, in one pass:
+// logit bias, min_tokens suppression, penalties, temperature, top-k, top-p, min-p, then greedy or random
+// choice (per-sequence seeded generators where a seed was given). Reported logprobs are those of the
+// model's raw distribution, as vLLM reports them. One device-to-host copy per step.
+#include <ATen/ATen.h>
+
+#include <optional>
+#include <vector>
+
+#include "worker/engine/generation_types.h"
+
+namespace basalt::engine {
+
+// One row of the logits batch.
+struct SamplingRow {
+  const SamplingOptions* options = nullptr;
+  const std::vector<int32_t>* tokens = nullptr;  // prompt + generated so far (for penalties)
+  int num_prompt_tokens = 0;
+  bool suppress_stop_tokens = false;             // min_tokens not reached yet
+  const std::vector<int32_t>* stop_token_ids = nullptr;  // with EOS ids, suppressed while above is set
+  at::Generator* generator = nullptr;            // seeded generator, or nullptr for the default one
+  int top_logprobs = 0;
+};
+
+struct SampledToken {
+  int32_t id = 0;
+  float logprob = 0.0f;
+  std::vector<std::pair<int32_t, float>> top;  // most likely first
+};
+
+class Sampler {
+ public:
+  Sampler(int vocab_size, std::vector<int32_t> eos_token_ids);
+
+  std::vector<SampledToken> Sample(const at::Tensor& logits, const std::vector<SamplingRow>& rows) const;
+
+ private:
+  at::Tensor ApplyPenalties(at::Tensor logits, const std::vector<SamplingRow>& rows) const;
+  at::Tensor FilterTopKTopPMinP(at::Tensor logits, const std::vector<SamplingRow>& rows) const;
+  int vocab_size_;
+  std::vector<int32_t> eos_token_ids_;
+};
+
+// Log-probabilities of the next token at each row (float32), exposed for prompt logprobs.
+at::Tensor LogSoftmax(const at::Tensor& logits);
+
+}  // namespace basalt::engine

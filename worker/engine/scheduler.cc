@@ -1,0 +1,124 @@
+#include "worker/engine/scheduler.h"
+
+#include <algorithm>
+
+namespace basalt::engine {
+
+Scheduler::Scheduler(const SchedulerConfig& config) : config_(config), pool_(config.num_blocks) {}
+
+void Scheduler::Add(Sequence* seq) {
+  seq->status = SequenceStatus::kWaiting;
+  waiting_.push_back(seq);
+}
+
+int64_t Scheduler::BlocksNeeded(const Sequence& seq, int num_tokens) const {
+  const int64_t total = seq.num_computed_tokens + num_tokens;
+  const int64_t blocks = (total + config_.block_size - 1) / config_.block_size;
+  int64_t needed = blocks - static_cast<int64_t>(seq.block_table.size());
+  // Writing into a shared, partly filled last block needs a private copy first.
+  if (seq.num_computed_tokens % config_.block_size != 0 && !seq.block_table.empty() &&
+      pool_.ref_count(seq.block_table.back()) > 1) {
+    ++needed;
+  }
+  return std::max<int64_t>(needed, 0);
+}
+
+bool Scheduler::AllocateSlots(Sequence* seq, int num_tokens, std::vector<std::pair<int32_t, int32_t>>* copies) {
+  if (BlocksNeeded(*seq, num_tokens) > pool_.num_free()) return false;
+  if (seq->num_computed_tokens % config_.block_size != 0 && !seq->block_table.empty() &&
+      pool_.ref_count(seq->block_table.back()) > 1) {
+    int32_t shared = seq->block_table.back();
+    int32_t copy = *pool_.Allocate();
+    copies->emplace_back(shared, copy);
+    pool_.Release(shared);
+    seq->block_table.back() = copy;
+  }
+  const int64_t total = seq->num_computed_tokens + num_tokens;
+  while (static_cast<int64_t>(seq->block_table.size()) * config_.block_size < total) {
+    seq->block_table.push_back(*pool_.Allocate());
+  }
+  return true;
+}
+
+void Scheduler::FreeBlocks(Sequence* seq) {
+  for (int32_t block : seq->block_table) pool_.Release(block);
+  seq->block_table.clear();
+}
+
+void Scheduler::Preempt(Sequence* seq) {
+  // Recompute later: the sequence keeps its tokens (prompt and output) and redoes them as a prefill.
+  FreeBlocks(seq);
+  seq->num_computed_tokens = 0;
+  seq->status = SequenceStatus::kWaiting;
+  waiting_.push_front(seq);
+  ++num_preemptions_;
+}
+
+StepPlan Scheduler::Schedule() {
+  StepPlan plan;
+  int budget = config_.max_num_batched_tokens;
+
+  // Running sequences first, oldest first; preempt from the newest end when blocks run out.
+  std::vector<Sequence*> scheduled;
+  bool preempted_any = false;
+  for (size_t i = 0; i < running_.size() && budget > 0;) {
+    Sequence* seq = running_[i];
+    const int wanted = std::min(seq->num_uncomputed_tokens(), budget);
+    if (wanted <= 0) {
+      ++i;
+      continue;
+    }
+    if (AllocateSlots(seq, wanted, &plan.block_copies)) {
+      plan.chunks.push_back({seq, seq->num_computed_tokens, wanted, wanted == seq->num_uncomputed_tokens()});
+      budget -= wanted;
+      ++i;
+      continue;
+    }
+    // Out of blocks: preempt the newest running sequence that is not yet in this step's plan.
+    Sequence* victim = running_.back();
+    running_.pop_back();
+    preempted_any = true;
+    Preempt(victim);
+    if (victim == seq) break;  // this sequence itself was the newest
+  }
+
+  // Then admit waiting sequences in arrival order (not after a preemption: memory is short).
+  while (!preempted_any && !waiting_.empty() && budget > 0 &&
+         static_cast<int>(running_.size()) < config_.max_num_seqs) {
+    Sequence* seq = waiting_.front();
+    const int wanted = std::min(seq->num_uncomputed_tokens(), budget);
+    if (!AllocateSlots(seq, wanted, &plan.block_copies)) break;
+    waiting_.pop_front();
+    seq->status = SequenceStatus::kRunning;
+    running_.push_back(seq);
+    plan.chunks.push_back({seq, seq->num_computed_tokens, wanted, wanted == seq->num_uncomputed_tokens()});
+    budget -= wanted;
+  }
+  plan.num_tokens = config_.max_num_batched_tokens - budget;
+  return plan;
+}
+
+void Scheduler::OnChunkComputed(const ScheduledChunk& chunk) {
+  chunk.seq->num_computed_tokens = chunk.start + chunk.num_tokens;
+}
+
+void Scheduler::Remove(Sequence* seq) {
+  FreeBlocks(seq);
+  running_.erase(std::remove(running_.begin(), running_.end(), seq), running_.end());
+  waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), seq), waiting_.end());
+  seq->status = SequenceStatus::kFinished;
+}
+
+void Scheduler::Fork(const Sequence& parent, Sequence* child) {
+  child->tokens = parent.tokens;
+  child->num_prompt_tokens = parent.num_prompt_tokens;
+  child->num_computed_tokens = parent.num_computed_tokens;
+  child->block_table = parent.block_table;
+  for (int32_t block : child->block_table) pool_.Share(block);
+  child->status = SequenceStatus::kRunning;
+  // Right after its parent, so that siblings keep their relative priority.
+  auto it = std::find(running_.begin(), running_.end(), &parent);
+  running_.insert(it == running_.end() ? running_.end() : it + 1, child);
+}
+
+}  // namespace basalt::engine

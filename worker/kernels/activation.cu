@@ -1,0 +1,51 @@
+// Gated activations act(gate) * up over the fused gate_up projection, rounded like transformers (the
+// activation's output in the model dtype, then the product).
+#include "worker/kernels/dtype_utils.cuh"
+
+namespace basalt::kernels {
+namespace {
+
+__device__ __forceinline__ float Silu(float x) { return x / (1.f + __expf(-x)); }
+__device__ __forceinline__ float GeluTanh(float x) {
+  const float k = 0.7978845608028654f;  // sqrt(2 / pi)
+  return 0.5f * x * (1.f + tanhf(k * (x + 0.044715f * x * x * x)));
+}
+__device__ __forceinline__ float Gelu(float x) { return 0.5f * x * (1.f + erff(x * 0.7071067811865476f)); }
+
+template <typename T, GatedActivation kAct>
+__global__ void GatedActKernel(T* out, const T* x, int inter) {
+  const int64_t token = blockIdx.y;
+  const T* gate = x + token * 2 * inter;
+  const T* up = gate + inter;
+  T* y = out + token * inter;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < inter; i += gridDim.x * blockDim.x) {
+    const float g = ToFloat(gate[i]);
+    const float a = kAct == GatedActivation::kSilu ? Silu(g) : kAct == GatedActivation::kGeluTanh ? GeluTanh(g) : Gelu(g);
+    y[i] = FromFloat<T>(Round<T>(a) * ToFloat(up[i]));
+  }
+}
+
+}  // namespace
+
+cudaError_t GatedAct(void* out, const void* x, int64_t tokens, int inter, GatedActivation act, DataType dtype,
+                     cudaStream_t stream) {
+  if (tokens == 0) return cudaSuccess;
+  const int threads = 256;
+  const dim3 grid(static_cast<unsigned>((inter + threads - 1) / threads), static_cast<unsigned>(tokens));
+  BASALT_DISPATCH_DTYPE(dtype, T, {
+    switch (act) {
+      case GatedActivation::kSilu:
+        GatedActKernel<T, GatedActivation::kSilu><<<grid, threads, 0, stream>>>(static_cast<T*>(out), static_cast<const T*>(x), inter);
+        break;
+      case GatedActivation::kGeluTanh:
+        GatedActKernel<T, GatedActivation::kGeluTanh><<<grid, threads, 0, stream>>>(static_cast<T*>(out), static_cast<const T*>(x), inter);
+        break;
+      case GatedActivation::kGelu:
+        GatedActKernel<T, GatedActivation::kGelu><<<grid, threads, 0, stream>>>(static_cast<T*>(out), static_cast<const T*>(x), inter);
+        break;
+    }
+  });
+  return cudaGetLastError();
+}
+
+}  // namespace basalt::kernels

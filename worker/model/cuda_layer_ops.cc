@@ -1,0 +1,175 @@
+// LayerOps on the fused CUDA kernels of worker/kernels (built only with CUDA).
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAGuard.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "worker/kernels/kernels.h"
+#include "worker/model/layer_ops.h"
+#include "worker/model/layers.h"
+
+namespace basalt::model {
+namespace {
+
+kernels::DataType KernelType(at::ScalarType type) {
+  switch (type) {
+    case at::kFloat: return kernels::DataType::kFloat32;
+    case at::kBFloat16: return kernels::DataType::kBFloat16;
+    case at::kHalf: return kernels::DataType::kFloat16;
+    default: throw std::invalid_argument(std::string("no CUDA kernel for dtype ") + c10::toString(type));
+  }
+}
+
+void Check(cudaError_t error, const char* what) {
+  if (error != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(error));
+}
+
+// Tokens per split of the decode kernel: smaller splits give more blocks when batches are small.
+int PartitionSize(int64_t num_seqs) {
+  if (num_seqs <= 4) return 128;
+  if (num_seqs <= 32) return 256;
+  return 512;
+}
+
+class CudaLayerOps final : public LayerOps {
+ public:
+  at::Tensor Norm(const at::Tensor& x, const NormWeights& w, const NormSpec& spec) const override {
+    if (spec.type != NormType::kRmsNorm || x.dim() != 2 || x.stride(1) != 1) return LayerOps::Norm(x, w, spec);
+    at::Tensor out = at::empty_like(x, x.options().memory_format(at::MemoryFormat::Contiguous));
+    Check(kernels::RmsNorm(out.data_ptr(), x.data_ptr(), w.weight.data_ptr(), x.size(0), static_cast<int>(x.size(1)),
+                           x.stride(0), static_cast<float>(spec.eps), spec.unit_offset, KernelType(x.scalar_type()),
+                           at::cuda::getCurrentCUDAStream()),
+          "rms_norm");
+    return out;
+  }
+
+  at::Tensor AddNorm(const at::Tensor& delta, at::Tensor& residual, const NormWeights& w,
+                     const NormSpec& spec) const override {
+    if (spec.type != NormType::kRmsNorm || !delta.is_contiguous() || !residual.is_contiguous()) {
+      return LayerOps::AddNorm(delta, residual, w, spec);
+    }
+    // delta is a temporary (a sublayer's output): the normalized result overwrites it.
+    Check(kernels::AddRmsNorm(delta.data_ptr(), residual.data_ptr(), w.weight.data_ptr(), delta.size(0),
+                              static_cast<int>(delta.size(1)), static_cast<float>(spec.eps), spec.unit_offset,
+                              KernelType(delta.scalar_type()), at::cuda::getCurrentCUDAStream()),
+          "add_rms_norm");
+    return delta;
+  }
+
+  at::Tensor GatedActivation(const at::Tensor& gate_up, Activation activation) const override {
+    kernels::GatedActivation act;
+    switch (activation) {
+      case Activation::kSilu: act = kernels::GatedActivation::kSilu; break;
+      case Activation::kGeluTanh: act = kernels::GatedActivation::kGeluTanh; break;
+      case Activation::kGelu: act = kernels::GatedActivation::kGelu; break;
+      default: return LayerOps::GatedActivation(gate_up, activation);
+    }
+    const int64_t inter = gate_up.size(-1) / 2;
+    at::Tensor out = at::empty({gate_up.size(0), inter}, gate_up.options());
+    Check(kernels::GatedAct(out.data_ptr(), gate_up.data_ptr(), gate_up.size(0), static_cast<int>(inter), act,
+                            KernelType(gate_up.scalar_type()), at::cuda::getCurrentCUDAStream()),
+          "gated_activation");
+    return out;
+  }
+
+  at::Tensor RotaryAndCacheWrite(at::Tensor& qkv, const AttentionParams& params, const RotaryEmbedding* rotary,
+                                 const AttentionBatch& batch, at::Tensor& key_cache,
+                                 at::Tensor& value_cache) const override {
+    if (rotary == nullptr || !qkv.is_contiguous()) {
+      return LayerOps::RotaryAndCacheWrite(qkv, params, rotary, batch, key_cache, value_cache);
+    }
+    kernels::RotaryKvArgs a;
+    a.qkv = qkv.data_ptr();
+    a.row_stride = qkv.stride(0);
+    a.positions = batch.positions.data_ptr<int64_t>();
+    a.inv_freq = rotary->inv_freq().data_ptr<float>();
+    a.attention_scaling = static_cast<float>(rotary->attention_scaling());
+    a.slot_mapping = batch.slot_mapping.data_ptr<int64_t>();
+    a.key_cache = key_cache.data_ptr();
+    a.value_cache = value_cache.data_ptr();
+    a.tokens = qkv.size(0);
+    a.num_heads = params.num_heads;
+    a.num_kv_heads = params.num_kv_heads;
+    a.head_dim = params.head_dim;
+    a.rotary_dim = rotary->rotary_dim();
+    a.interleaved = rotary->interleaved();
+    a.dtype = KernelType(qkv.scalar_type());
+    Check(kernels::RotaryAndCacheWrite(a, at::cuda::getCurrentCUDAStream()), "rotary_cache_write");
+    return qkv.narrow(-1, 0, static_cast<int64_t>(params.num_heads) * params.head_dim)
+        .view({qkv.size(0), params.num_heads, params.head_dim});
+  }
+
+  at::Tensor Attention(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
+                       const AttentionBatch& batch, const AttentionParams& params) const override {
+    const int64_t tokens = q.size(0);
+    // Decode sequences (one new token) come first in a step; they go through the paged decode kernel,
+    // the rest (prefill chunks) through the portable path.
+    int64_t decode = 0;
+    while (decode < batch.num_seqs() && batch.query_start[decode + 1] - batch.query_start[decode] == 1) ++decode;
+    if (params.alibi_slopes.defined() || decode == 0) {
+      return PagedAttentionReference(q, key_cache, value_cache, batch, params);
+    }
+    at::Tensor out = at::empty({tokens, params.num_heads * params.head_dim}, q.options());
+    at::Tensor decode_out = out.narrow(0, 0, decode);
+    RunDecodeKernel(q, key_cache, value_cache, batch, params, decode, decode_out);
+    if (decode < batch.num_seqs()) {
+      AttentionBatch rest;
+      const int64_t offset = batch.query_start[decode];
+      for (int s = static_cast<int>(decode); s <= batch.num_seqs(); ++s) rest.query_start.push_back(batch.query_start[s] - offset);
+      rest.context_lens.assign(batch.context_lens.begin() + decode, batch.context_lens.end());
+      rest.block_tables.assign(batch.block_tables.begin() + decode, batch.block_tables.end());
+      out.narrow(0, offset, tokens - offset)
+          .copy_(PagedAttentionReference(q.narrow(0, offset, tokens - offset), key_cache, value_cache, rest, params));
+    }
+    return out;
+  }
+
+ private:
+  void RunDecodeKernel(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
+                       const AttentionBatch& batch, const AttentionParams& params, int64_t num_seqs,
+                       at::Tensor& out) const {
+    kernels::DecodeAttentionArgs a;
+    a.q = q.data_ptr();
+    a.q_seq_stride = q.stride(0);
+    a.key_cache = key_cache.data_ptr();
+    a.value_cache = value_cache.data_ptr();
+    a.block_tables = batch.block_table_tensor.data_ptr<int32_t>();
+    a.context_lens = batch.context_lens_tensor.data_ptr<int32_t>();
+    a.out = out.data_ptr();
+    a.num_seqs = static_cast<int>(num_seqs);
+    a.num_heads = params.num_heads;
+    a.num_kv_heads = params.num_kv_heads;
+    a.head_dim = params.head_dim;
+    a.block_size = static_cast<int>(key_cache.size(1));
+    a.max_blocks_per_seq = static_cast<int>(batch.block_table_tensor.size(1));
+    a.partition_size = PartitionSize(num_seqs);
+    // A fixed split count (from the block table's width, not this step's lengths) keeps the launch the
+    // same shape from step to step, as CUDA graph replay needs.
+    const int64_t max_tokens = static_cast<int64_t>(a.max_blocks_per_seq) * a.block_size;
+    a.num_splits = static_cast<int>((max_tokens + a.partition_size - 1) / a.partition_size);
+    at::Tensor partial_out, partial_stats;
+    if (a.num_splits > 1) {
+      auto f32 = q.options().dtype(at::kFloat);
+      partial_out = at::empty({num_seqs, params.num_heads, a.num_splits, params.head_dim}, f32);
+      partial_stats = at::empty({2, num_seqs, params.num_heads, a.num_splits}, f32);
+      a.partial_out = partial_out.data_ptr<float>();
+      a.partial_max = partial_stats[0].data_ptr<float>();
+      a.partial_sum = partial_stats[1].data_ptr<float>();
+    } else {
+      a.partial_out = a.partial_max = a.partial_sum = nullptr;
+    }
+    a.scale = static_cast<float>(params.scale > 0 ? params.scale : 1.0 / std::sqrt(static_cast<double>(params.head_dim)));
+    a.logit_softcap = static_cast<float>(params.logit_softcap);
+    a.sliding_window = params.sliding_window.value_or(0);
+    a.dtype = KernelType(q.scalar_type());
+    Check(kernels::DecodeAttention(a, at::cuda::getCurrentCUDAStream()), "decode_attention");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<LayerOps> MakeCudaLayerOps() { return std::make_unique<CudaLayerOps>(); }
+
+}  // namespace basalt::model

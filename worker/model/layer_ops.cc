@@ -1,0 +1,48 @@
+#include "worker/model/layer_ops.h"
+
+#include "worker/model/layers.h"
+
+namespace basalt::model {
+
+at::Tensor LayerOps::Norm(const at::Tensor& x, const NormWeights& w, const NormSpec& spec) const {
+  return ApplyNorm(x, w, spec);
+}
+
+at::Tensor LayerOps::AddNorm(const at::Tensor& delta, at::Tensor& residual, const NormWeights& w,
+                             const NormSpec& spec) const {
+  residual = residual + delta;
+  return ApplyNorm(residual, w, spec);
+}
+
+at::Tensor LayerOps::GatedActivation(const at::Tensor& gate_up, Activation activation) const {
+  auto parts = gate_up.chunk(2, -1);
+  return ApplyActivation(parts[0], activation) * parts[1];
+}
+
+at::Tensor LayerOps::RotaryAndCacheWrite(at::Tensor& qkv, const AttentionParams& params, const RotaryEmbedding* rotary,
+                                         const AttentionBatch& batch, at::Tensor& key_cache,
+                                         at::Tensor& value_cache) const {
+  const int64_t tokens = qkv.size(0);
+  const int64_t q_size = static_cast<int64_t>(params.num_heads) * params.head_dim;
+  const int64_t kv_size = static_cast<int64_t>(params.num_kv_heads) * params.head_dim;
+  at::Tensor q = qkv.narrow(-1, 0, q_size).reshape({tokens, params.num_heads, params.head_dim});
+  at::Tensor k = qkv.narrow(-1, q_size, kv_size).reshape({tokens, params.num_kv_heads, params.head_dim});
+  at::Tensor v = qkv.narrow(-1, q_size + kv_size, kv_size).reshape({tokens, params.num_kv_heads, params.head_dim});
+  if (rotary) rotary->Apply(q, k, batch.positions);
+  key_cache.flatten(0, 1).index_copy_(0, batch.slot_mapping, k);
+  value_cache.flatten(0, 1).index_copy_(0, batch.slot_mapping, v);
+  return q;
+}
+
+at::Tensor LayerOps::Attention(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
+                               const AttentionBatch& batch, const AttentionParams& params) const {
+  return PagedAttentionReference(q, key_cache, value_cache, batch, params);
+}
+
+std::unique_ptr<LayerOps> MakeTorchLayerOps() { return std::make_unique<LayerOps>(); }
+
+#if !defined(BASALT_WITH_CUDA)
+std::unique_ptr<LayerOps> MakeCudaLayerOps() { return nullptr; }
+#endif
+
+}  // namespace basalt::model

@@ -1,0 +1,45 @@
+#pragma once
+// The operations of a decoder layer that have a fused GPU kernel. The torch implementation (any device,
+// the reference numerics) is the default; on CUDA, MakeCudaLayerOps() swaps in worker/kernels. The model
+// code calls these and does not know which it got.
+#include <ATen/ATen.h>
+
+#include <memory>
+
+#include "worker/model/model_spec.h"
+#include "worker/model/paged_attention.h"
+#include "worker/model/rotary.h"
+#include "worker/model/weights.h"
+
+namespace basalt::model {
+
+class LayerOps {
+ public:
+  virtual ~LayerOps() = default;
+
+  virtual at::Tensor Norm(const at::Tensor& x, const NormWeights& w, const NormSpec& spec) const;
+
+  // residual += delta; returns Norm(residual). `residual` is updated in place.
+  virtual at::Tensor AddNorm(const at::Tensor& delta, at::Tensor& residual, const NormWeights& w,
+                             const NormSpec& spec) const;
+
+  // act(gate) * up for gate_up [T, 2 * inter].
+  virtual at::Tensor GatedActivation(const at::Tensor& gate_up, Activation activation) const;
+
+  // Rotates q and k (views into `qkv` [T, (H + 2 KVH) * D]) by `positions` and writes k and v to the
+  // layer's cache at batch.slot_mapping. Returns q as [T, H, D] (a view when possible).
+  virtual at::Tensor RotaryAndCacheWrite(at::Tensor& qkv, const AttentionParams& params, const RotaryEmbedding* rotary,
+                                         const AttentionBatch& batch, at::Tensor& key_cache,
+                                         at::Tensor& value_cache) const;
+
+  // Attention of q [T, H, D] over the cache; returns [T, H * D].
+  virtual at::Tensor Attention(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
+                               const AttentionBatch& batch, const AttentionParams& params) const;
+};
+
+std::unique_ptr<LayerOps> MakeTorchLayerOps();
+
+// The CUDA kernels (nullptr when this build has no CUDA).
+std::unique_ptr<LayerOps> MakeCudaLayerOps();
+
+}  // namespace basalt::model

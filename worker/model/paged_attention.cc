@@ -1,0 +1,56 @@
+#include "worker/model/paged_attention.h"
+
+#include <cmath>
+
+namespace basalt::model {
+namespace {
+
+// Gathers a sequence's first `length` cached tokens: [length, kv_heads, head_dim].
+at::Tensor GatherContext(const at::Tensor& cache, const std::vector<int32_t>& blocks, int64_t length) {
+  const int64_t block_size = cache.size(1);
+  const int64_t needed = (length + block_size - 1) / block_size;
+  at::Tensor ids = at::from_blob(const_cast<int32_t*>(blocks.data()), {needed}, at::kInt)
+                       .to(cache.device(), at::kLong);
+  return cache.index_select(0, ids).flatten(0, 1).narrow(0, 0, length);
+}
+
+}  // namespace
+
+at::Tensor PagedAttentionReference(const at::Tensor& q, const at::Tensor& key_cache,
+                                   const at::Tensor& value_cache, const AttentionBatch& batch,
+                                   const AttentionParams& params) {
+  const int64_t heads = params.num_heads, kv_heads = params.num_kv_heads, dim = params.head_dim;
+  const int64_t group = heads / kv_heads;
+  const double scale = params.scale > 0 ? params.scale : 1.0 / std::sqrt(static_cast<double>(dim));
+  std::vector<at::Tensor> outputs;
+  outputs.reserve(batch.num_seqs());
+  for (int s = 0; s < batch.num_seqs(); ++s) {
+    const int64_t begin = batch.query_start[s], n = batch.query_start[s + 1] - begin;
+    const int64_t context = batch.context_lens[s];
+    at::Tensor qs = q.narrow(0, begin, n).transpose(0, 1);  // [heads, n, dim]
+    at::Tensor k = GatherContext(key_cache, batch.block_tables[s], context);    // [L, kvh, dim]
+    at::Tensor v = GatherContext(value_cache, batch.block_tables[s], context);
+    // Grouped-query attention: each kv head serves `group` consecutive query heads.
+    k = k.transpose(0, 1).repeat_interleave(group, 0);  // [heads, L, dim]
+    v = v.transpose(0, 1).repeat_interleave(group, 0);
+    at::Tensor scores = at::matmul(qs.to(at::kFloat), k.to(at::kFloat).transpose(1, 2)) * scale;  // [h, n, L]
+    if (params.logit_softcap > 0) scores = at::tanh(scores / params.logit_softcap) * params.logit_softcap;
+    // Query j of this chunk sits at position context - n + j and sees keys at positions <= its own
+    // (and, with a sliding window, > its own - window).
+    at::Tensor key_pos = at::arange(context, at::TensorOptions().dtype(at::kLong).device(q.device()));
+    at::Tensor query_pos = key_pos.narrow(0, context - n, n).unsqueeze(1);  // [n, 1]
+    at::Tensor distance = query_pos - key_pos.unsqueeze(0);                 // [n, L]
+    if (params.alibi_slopes.defined()) {
+      scores = scores - params.alibi_slopes.view({heads, 1, 1}) * distance.to(at::kFloat).unsqueeze(0);
+    }
+    at::Tensor masked = distance < 0;
+    if (params.sliding_window) masked = masked.logical_or(distance >= *params.sliding_window);
+    scores = scores.masked_fill(masked.unsqueeze(0), -std::numeric_limits<float>::infinity());
+    at::Tensor probs = at::softmax(scores, -1);
+    at::Tensor out = at::matmul(probs, v.to(at::kFloat)).to(q.scalar_type());  // [h, n, dim]
+    outputs.push_back(out.transpose(0, 1).reshape({n, heads * dim}));
+  }
+  return at::cat(outputs, 0);
+}
+
+}  // namespace basalt::model

@@ -1,0 +1,47 @@
+#pragma once
+// Attention over the paged KV cache for a flattened batch: the new tokens of every scheduled sequence
+// are concatenated ([T, ...]); each sequence attends causally to its cached context plus its new tokens.
+#include <ATen/ATen.h>
+
+#include <optional>
+#include <vector>
+
+#include "worker/model/kv_cache.h"
+#include "worker/model/model_spec.h"
+
+namespace basalt::model {
+
+// Where each sequence's new tokens sit in the flattened batch and what context they see.
+struct AttentionBatch {
+  // Host copies, used to slice per sequence.
+  std::vector<int64_t> query_start;   // B + 1 offsets into the T new tokens
+  std::vector<int64_t> context_lens;  // B: tokens of the sequence in the cache after this step
+  std::vector<std::vector<int32_t>> block_tables;  // B: block ids covering context_lens
+  // Device tensors.
+  at::Tensor positions;     // [T] int64: position of each new token in its sequence
+  at::Tensor slot_mapping;  // [T] int64: cache slot each new token's k/v is written to
+  at::Tensor block_table_tensor;  // [B, max_blocks] int32, padded with 0
+  at::Tensor context_lens_tensor;  // [B] int32
+  int64_t max_context_len = 0;
+  bool decode_only = false;  // every sequence has exactly one new token
+  int num_seqs() const { return static_cast<int>(context_lens.size()); }
+};
+
+// What an attention layer needs besides q and the cache.
+struct AttentionParams {
+  int num_heads = 0;
+  int num_kv_heads = 0;
+  int head_dim = 0;
+  double scale = 0.0;
+  std::optional<int> sliding_window;  // tokens a query sees, itself included
+  double logit_softcap = 0.0;
+  at::Tensor alibi_slopes;  // [num_heads] float32, or undefined
+};
+
+// Computes attention for q [T, heads, head_dim]; returns [T, heads * head_dim]. The layer's new k/v must
+// already be in the cache. This is the portable reference path (CPU, and any device without a kernel).
+at::Tensor PagedAttentionReference(const at::Tensor& q, const at::Tensor& key_cache,
+                                   const at::Tensor& value_cache, const AttentionBatch& batch,
+                                   const AttentionParams& params);
+
+}  // namespace basalt::model

@@ -1,0 +1,194 @@
+#include "worker/model/weights.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "common/status/status_macros.h"
+#include "worker/model/torch_status.h"
+
+namespace basalt::model {
+
+absl::StatusOr<at::ScalarType> ToScalarType(DType dtype) {
+  switch (dtype) {
+    case DType::kF64: return at::kDouble;
+    case DType::kF32: return at::kFloat;
+    case DType::kF16: return at::kHalf;
+    case DType::kBF16: return at::kBFloat16;
+    case DType::kI64: return at::kLong;
+    case DType::kI32: return at::kInt;
+    case DType::kI16: return at::kShort;
+    case DType::kI8: return at::kChar;
+    case DType::kU8: return at::kByte;
+    case DType::kBool: return at::kBool;
+    default: return absl::InvalidArgumentError(absl::StrCat("unsupported weight dtype ", DTypeName(dtype)));
+  }
+}
+
+namespace {
+
+// Reads checkpoint tensors and converts them, releasing the mapped pages once copied so that peak
+// memory stays near one copy of the weights.
+class Reader {
+ public:
+  Reader(const WeightFiles& files, at::ScalarType dtype, at::Device device)
+      : files_(files), dtype_(dtype), device_(device) {}
+
+  bool Has(const std::string& name) const { return files_.Find(name) != nullptr; }
+
+  absl::StatusOr<at::Tensor> Read(const std::string& name, std::vector<int64_t> expected_shape) {
+    auto view = files_.Get(name);
+    if (!view.ok()) return view.status();
+    const TensorView& v = **view;
+    if (!expected_shape.empty() && v.shape != expected_shape) {
+      return absl::InvalidArgumentError(absl::StrCat("weight ", name, " has shape [",
+                                                     absl::StrJoin(v.shape, ", "), "], expected [",
+                                                     absl::StrJoin(expected_shape, ", "), "]"));
+    }
+    auto type = ToScalarType(v.dtype);
+    if (!type.ok()) return absl::InvalidArgumentError(absl::StrCat(name, ": ", type.status().message()));
+    // from_blob does not take ownership; the copy below detaches from the mapping.
+    at::Tensor source = at::from_blob(const_cast<unsigned char*>(v.data), v.shape,
+                                      at::TensorOptions().dtype(*type).device(at::kCPU));
+    at::Tensor result = source.to(at::TensorOptions().dtype(dtype_).device(device_), false, /*copy=*/true);
+    v.file->Release(v.file_offset, v.nbytes);
+    count_ += result.numel();
+    return result;
+  }
+
+  absl::StatusOr<at::Tensor> ReadOptional(const std::string& name, std::vector<int64_t> shape) {
+    if (!Has(name)) return at::Tensor();
+    return Read(name, std::move(shape));
+  }
+
+  int64_t count() const { return count_; }
+
+ private:
+  const WeightFiles& files_;
+  at::ScalarType dtype_;
+  at::Device device_;
+  int64_t count_ = 0;
+};
+
+std::string ForLayer(const std::string& pattern, int layer) {
+  return absl::StrReplaceAll(pattern, {{"{L}", absl::StrCat(layer)}});
+}
+
+absl::StatusOr<NormWeights> ReadNorm(Reader& r, const std::string& name, int64_t dim, const NormSpec& spec,
+                                     bool required) {
+  NormWeights norm;
+  if (name.empty()) return norm;
+  if (!required && !r.Has(name + ".weight")) return norm;
+  BASALT_ASSIGN_OR_RETURN(norm.weight, r.Read(name + ".weight", {dim}));
+  if (spec.type == NormType::kLayerNorm && spec.bias) {
+    BASALT_ASSIGN_OR_RETURN(norm.bias, r.Read(name + ".bias", {dim}));
+  }
+  return norm;
+}
+
+// Reads a Linear [out, in] (or a Conv1D [in, out], transposed).
+absl::StatusOr<LinearWeights> ReadLinear(Reader& r, const std::string& name, int64_t out, int64_t in,
+                                         bool bias, bool transposed) {
+  LinearWeights linear;
+  if (transposed) {
+    at::Tensor w;
+    BASALT_ASSIGN_OR_RETURN(w, r.Read(name + ".weight", {in, out}));
+    linear.weight = w.t().contiguous();
+  } else {
+    BASALT_ASSIGN_OR_RETURN(linear.weight, r.Read(name + ".weight", {out, in}));
+  }
+  if (bias) {
+    BASALT_ASSIGN_OR_RETURN(linear.bias, r.Read(name + ".bias", {out}));
+  }
+  return linear;
+}
+
+// Fuses Linear layers that read the same input into one [sum(out), in] projection.
+LinearWeights Fuse(std::vector<LinearWeights> parts) {
+  std::vector<at::Tensor> weights, biases;
+  for (auto& p : parts) {
+    weights.push_back(p.weight);
+    if (p.bias.defined()) biases.push_back(p.bias);
+  }
+  LinearWeights fused;
+  fused.weight = at::cat(weights, 0);
+  if (!biases.empty()) fused.bias = at::cat(biases, 0);
+  return fused;
+}
+
+absl::StatusOr<LayerWeights> ReadLayer(Reader& r, const ModelSpec& spec, int layer) {
+  const WeightNames& n = spec.weights;
+  const AttentionSpec& a = spec.attention;
+  const int64_t hidden = spec.hidden_size;
+  const int64_t q_out = static_cast<int64_t>(a.num_heads) * a.head_dim;
+  const int64_t kv_out = static_cast<int64_t>(a.num_kv_heads) * a.head_dim;
+  auto name = [&](const std::string& pattern) { return ForLayer(pattern, layer); };
+  LayerWeights w;
+  BASALT_ASSIGN_OR_RETURN(w.input_norm, ReadNorm(r, name(n.input_norm), hidden, spec.norm, true));
+  BASALT_ASSIGN_OR_RETURN(w.post_attention_norm,
+                          ReadNorm(r, name(n.post_attention_norm), hidden, spec.norm, !spec.parallel_residual));
+  BASALT_ASSIGN_OR_RETURN(w.pre_feedforward_norm, ReadNorm(r, name(n.pre_feedforward_norm), hidden, spec.norm, true));
+  BASALT_ASSIGN_OR_RETURN(w.post_feedforward_norm, ReadNorm(r, name(n.post_feedforward_norm), hidden, spec.norm, true));
+  if (a.qk_norm) {
+    BASALT_ASSIGN_OR_RETURN(w.q_norm, ReadNorm(r, name(n.q_norm), a.head_dim, spec.norm, true));
+    BASALT_ASSIGN_OR_RETURN(w.k_norm, ReadNorm(r, name(n.k_norm), a.head_dim, spec.norm, true));
+  }
+  if (!n.qkv_proj.empty()) {
+    BASALT_ASSIGN_OR_RETURN(w.qkv, ReadLinear(r, name(n.qkv_proj), q_out + 2 * kv_out, hidden, a.qkv_bias,
+                                              n.transposed_linear));
+  } else {
+    LinearWeights q, k, v;
+    BASALT_ASSIGN_OR_RETURN(q, ReadLinear(r, name(n.q_proj), q_out, hidden, a.qkv_bias, n.transposed_linear));
+    BASALT_ASSIGN_OR_RETURN(k, ReadLinear(r, name(n.k_proj), kv_out, hidden, a.qkv_bias, n.transposed_linear));
+    BASALT_ASSIGN_OR_RETURN(v, ReadLinear(r, name(n.v_proj), kv_out, hidden, a.qkv_bias, n.transposed_linear));
+    w.qkv = Fuse({std::move(q), std::move(k), std::move(v)});
+  }
+  BASALT_ASSIGN_OR_RETURN(w.o, ReadLinear(r, name(n.o_proj), hidden, q_out, a.out_bias, n.transposed_linear));
+  const int64_t inter = spec.mlp.intermediate_size;
+  if (spec.mlp.gated) {
+    LinearWeights gate, up;
+    BASALT_ASSIGN_OR_RETURN(gate, ReadLinear(r, name(n.gate_proj), inter, hidden, spec.mlp.bias, n.transposed_linear));
+    BASALT_ASSIGN_OR_RETURN(up, ReadLinear(r, name(n.up_proj), inter, hidden, spec.mlp.bias, n.transposed_linear));
+    w.gate_up = Fuse({std::move(gate), std::move(up)});
+  } else {
+    BASALT_ASSIGN_OR_RETURN(w.gate_up, ReadLinear(r, name(n.up_proj), inter, hidden, spec.mlp.bias, n.transposed_linear));
+  }
+  BASALT_ASSIGN_OR_RETURN(w.down, ReadLinear(r, name(n.down_proj), hidden, inter, spec.mlp.bias, n.transposed_linear));
+  return w;
+}
+
+}  // namespace
+
+absl::StatusOr<ModelWeights> LoadModelWeights(const ModelSpec& spec, const WeightFiles& files,
+                                              at::ScalarType dtype, at::Device device) {
+  return GuardTorch([&]() -> absl::StatusOr<ModelWeights> {
+    Reader r(files, dtype, device);
+    const WeightNames& n = spec.weights;
+    ModelWeights w;
+    BASALT_ASSIGN_OR_RETURN(w.embed_tokens, r.Read(n.embed_tokens + ".weight", {spec.vocab_size, spec.hidden_size}));
+    if (spec.position == PositionType::kLearned) {
+      BASALT_ASSIGN_OR_RETURN(w.position_embeddings, r.Read(n.position_embeddings + ".weight", {}));
+    }
+    if (spec.embedding_norm) {
+      BASALT_ASSIGN_OR_RETURN(w.embedding_norm, ReadNorm(r, n.embedding_norm, spec.hidden_size, spec.norm, true));
+    }
+    if (spec.final_norm) {
+      BASALT_ASSIGN_OR_RETURN(w.final_norm, ReadNorm(r, n.final_norm, spec.hidden_size, spec.norm, true));
+    }
+    // transformers ties the head to the embedding when tie_word_embeddings is set, even if the file
+    // carries an lm_head copy; without tying, the head must be present.
+    if (spec.tie_word_embeddings || n.lm_head.empty()) {
+      w.lm_head = w.embed_tokens;
+    } else {
+      BASALT_ASSIGN_OR_RETURN(w.lm_head, r.Read(n.lm_head + ".weight", {spec.vocab_size, spec.hidden_size}));
+    }
+    for (int layer = 0; layer < spec.num_layers; ++layer) {
+      LayerWeights lw;
+      BASALT_ASSIGN_OR_RETURN(lw, ReadLayer(r, spec, layer));
+      w.layers.push_back(std::move(lw));
+    }
+    w.num_parameters = r.count();
+    return w;
+  });
+}
+
+}  // namespace basalt::model
