@@ -1,0 +1,27 @@
+#pragma once
+// Limits that keep a hostile template from hanging or exhausting a server. Exceeding any of them is an
+// InvalidArgument render error. Real chat templates stay far below all of them.
+#include <cstddef>
+#include <cstdint>
+
+namespace basalt::chat {
+
+// Rendered prompt size. A 1M-token context is ~4 MB of text; 16 MiB leaves headroom without letting a
+// template build gigabytes.
+inline constexpr size_t kMaxOutputBytes = size_t{16} << 20;
+// Any string or list a template builds (concatenation, repetition, captured blocks).
+inline constexpr size_t kMaxStringBytes = size_t{16} << 20;
+inline constexpr size_t kMaxListItems = size_t{1} << 20;
+// Template source size (real chat templates are a few KB; the largest known are ~40 KB).
+inline constexpr size_t kMaxSourceBytes = size_t{1} << 20;
+// Nested macro / call-block / recursive-loop calls during rendering.
+inline constexpr int kMaxCallDepth = 64;
+// Nesting of brackets, unary operators and blocks while parsing (bounds the parser's stack use).
+inline constexpr int kMaxParseDepth = 96;
+// Work units for one render: one per evaluated expression, loop iteration or element visited by a
+// filter, plus one per 64 bytes of string built. Bounds CPU time to about a second.
+inline constexpr int64_t kMaxWorkUnits = 20'000'000;
+// jinja2's sandbox refuses range() longer than this (MAX_RANGE).
+inline constexpr int64_t kMaxRange = 100'000;
+
+}  // namespace basalt::chat
