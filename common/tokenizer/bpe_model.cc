@@ -5,6 +5,7 @@
 #include <queue>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -37,15 +38,26 @@ inline uint64_t PairKey(int32_t a, int32_t b) {
 // A piece's result: (id, byte length) per token.
 using Word = std::vector<std::pair<int32_t, uint32_t>>;
 
+// Token values stay empty: Encode reports each id's vocabulary string itself.
+void AppendWord(const Word& word, uint32_t offset, std::vector<Token>& out) {
+  uint32_t pos = offset;
+  for (const auto& [id, len] : word) {
+    out.push_back(Token{id, std::string(), {pos, pos + len}});
+    pos += len;
+  }
+}
+
 // Thread-safe memo of piece -> word. Bounded; once full it stops growing, like the Rust cache.
 class WordCache {
  public:
-  bool Find(std::string_view key, Word& out) const {
+  // Appends the cached tokens of `key` (offsets from `offset`); false when not cached.
+  bool Append(std::string_view key, uint32_t offset, std::vector<Token>& out) const {
+    if (key.size() >= kMaxKeyLength) return false;
     const Shard& shard = shards_[Hash(key)];
     absl::ReaderMutexLock lock(&shard.mutex);
     auto it = shard.map.find(Av(key));
     if (it == shard.map.end()) return false;
-    out = it->second;
+    AppendWord(it->second, offset, out);
     return true;
   }
   void Insert(std::string_view key, const Word& word) {
@@ -74,24 +86,41 @@ class BpeModel : public Model {
 
   absl::Status Tokenize(std::string_view piece, std::vector<Token>& out) const override {
     if (piece.empty()) return absl::OkStatus();
+    // The cache holds whole-piece results, ignore_merges included.
+    if (cache_.Append(piece, 0, out)) return absl::OkStatus();
     if (ignore_merges_) {
       if (auto id = vocab_.Find(piece)) {
-        out.push_back(Token{*id, std::string(piece), {0, static_cast<uint32_t>(piece.size())}});
+        Word word{{*id, static_cast<uint32_t>(piece.size())}};
+        cache_.Insert(piece, word);
+        AppendWord(word, 0, out);
         return absl::OkStatus();
       }
     }
-    Word word;
-    if (!cache_.Find(piece, word)) {
+    if (piece.size() <= kLongPiece || continuing_subword_prefix_ || end_of_word_suffix_) {
+      Word word;
       BASALT_RETURN_IF_ERROR(MergeWord(piece, word));
       cache_.Insert(piece, word);
+      AppendWord(word, 0, out);
+      return absl::OkStatus();
     }
-    uint32_t pos = 0;
-    for (const auto& [id, len] : word) {
-      const std::string* token = vocab_.Token(id);
-      out.push_back(Token{id, token != nullptr ? *token : std::string(), {pos, pos + len}});
-      pos += len;
+    // A long piece (no pre-tokenizer, e.g. Llama-2) is cut where no vocabulary token can span the
+    // cut: merges never cross it, so the segments merge exactly as the whole piece would.
+    size_t start = 0;
+    char32_t prev = 0;
+    bool prev_known = false;
+    for (size_t i = 0; i < piece.size();) {
+      size_t at = i;
+      char32_t c = NextCodePoint(piece, i);
+      bool known = vocab_.Find(piece.substr(at, i - at)).has_value();
+      if (at > start && prev_known && known &&
+          !joined_pairs_.contains(PairKey(static_cast<int32_t>(prev), static_cast<int32_t>(c)))) {
+        BASALT_RETURN_IF_ERROR(TokenizeSegment(piece.substr(start, at - start), static_cast<uint32_t>(start), out));
+        start = at;
+      }
+      prev = c;
+      prev_known = known;
     }
-    return absl::OkStatus();
+    return TokenizeSegment(piece.substr(start), static_cast<uint32_t>(start), out);
   }
 
   std::optional<int32_t> TokenToId(std::string_view token) const override { return vocab_.Find(token); }
@@ -100,6 +129,20 @@ class BpeModel : public Model {
   size_t IdLimit() const override { return vocab_.id_limit(); }
 
  private:
+  static constexpr size_t kLongPiece = 256;
+
+  // A segment of a long piece: merged on its own (ignore_merges concerns whole pieces only, so a
+  // segment that is itself a vocabulary entry must not use the whole-piece cache).
+  absl::Status TokenizeSegment(std::string_view segment, uint32_t offset, std::vector<Token>& out) const {
+    bool cacheable = !ignore_merges_ || !vocab_.Find(segment).has_value();
+    if (cacheable && cache_.Append(segment, offset, out)) return absl::OkStatus();
+    Word word;
+    BASALT_RETURN_IF_ERROR(MergeWord(segment, word));
+    if (cacheable) cache_.Insert(segment, word);
+    AppendWord(word, offset, out);
+    return absl::OkStatus();
+  }
+
   absl::Status MergeWord(std::string_view piece, Word& word) const;
   void MergeAll(std::vector<Symbol>& symbols) const;
   const MergeEntry* FindMerge(int32_t a, int32_t b) const {
@@ -116,6 +159,8 @@ class BpeModel : public Model {
   bool byte_fallback_ = false;
   bool ignore_merges_ = false;
   std::array<int32_t, 256> byte_ids_{};  // id of "<0xAB>" per byte, -1 when absent
+  // Code point pairs (a, b) with "ab" inside some vocabulary token: only there can merges join.
+  absl::flat_hash_set<uint64_t> joined_pairs_;
   mutable WordCache cache_;
 };
 
@@ -241,6 +286,17 @@ absl::Status BpeModel::Init(const rapidjson::Value& json) {
 
   for (int b = 0; b < 256; ++b) {
     byte_ids_[b] = vocab_.Find(absl::StrFormat("<0x%02X>", b)).value_or(-1);
+  }
+  for (int32_t id = 0; static_cast<size_t>(id) < vocab_.id_limit(); ++id) {
+    const std::string* token = vocab_.Token(id);
+    if (token == nullptr || !IsValidUtf8(*token)) continue;
+    char32_t prev = 0;
+    for (size_t i = 0; i < token->size();) {
+      size_t at = i;
+      char32_t c = NextCodePoint(*token, i);
+      if (at > 0) joined_pairs_.insert(PairKey(static_cast<int32_t>(prev), static_cast<int32_t>(c)));
+      prev = c;
+    }
   }
 
   const rapidjson::Value* merges = json::Find(json, "merges");
