@@ -1,0 +1,56 @@
+// GET /v1/models and GET /v1/models/{id}
+#include "gateway/handlers/handlers.h"
+#include "gateway/handlers/http_json.h"
+#include "gateway/openai/response_common.h"
+
+namespace basalt::gateway {
+namespace {
+
+// One model object; `max_model_len` is vLLM's extension.
+void WriteModel(openai::JsonWriter& w, const ServedModel& model, const std::string& name) {
+  w.StartObject();
+  w.Key("id");
+  openai::WriteString(w, name);
+  w.Key("object");
+  w.String("model");
+  w.Key("created");
+  w.Int64(model.created);
+  w.Key("owned_by");
+  w.String("basalt");
+  w.Key("root");
+  openai::WriteString(w, model.info.name());
+  w.Key("max_model_len");
+  w.Uint(model.info.max_model_len());
+  w.EndObject();
+}
+
+}  // namespace
+
+HttpResponse HandleListModels(const HandlerContext& context, const HttpRequest&) {
+  absl::StatusOr<std::shared_ptr<const ServedModel>> model = context.models->GetOrUnavailable();
+  if (!model.ok()) return ErrorResponse(model.status());
+  rapidjson::StringBuffer buffer;
+  openai::JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("object");
+  w.String("list");
+  w.Key("data");
+  w.StartArray();
+  for (const std::string& name : (*model)->names) WriteModel(w, **model, name);
+  w.EndArray();
+  w.EndObject();
+  return JsonResponse(openai::Finish(buffer));
+}
+
+HttpResponse HandleGetModel(const HandlerContext& context, const HttpRequest& request) {
+  absl::StatusOr<std::shared_ptr<const ServedModel>> model = context.models->GetOrUnavailable();
+  if (!model.ok()) return ErrorResponse(model.status());
+  const std::string& id = request.path_params.empty() ? std::string() : request.path_params[0];
+  if (absl::Status status = (*model)->CheckModel(id); !status.ok()) return ErrorResponse(status);
+  rapidjson::StringBuffer buffer;
+  openai::JsonWriter w(buffer);
+  WriteModel(w, **model, id);
+  return JsonResponse(openai::Finish(buffer));
+}
+
+}  // namespace basalt::gateway

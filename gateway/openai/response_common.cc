@@ -1,0 +1,70 @@
+#include "gateway/openai/response_common.h"
+
+#include <cmath>
+
+namespace basalt::gateway::openai {
+
+std::optional<std::string> FinishReasonString(v1::FinishReason reason) {
+  switch (reason) {
+    case v1::FINISH_REASON_EOS:
+    case v1::FINISH_REASON_STOP_STRING:
+      return "stop";
+    case v1::FINISH_REASON_LENGTH:
+      return "length";
+    default:
+      return std::nullopt;
+  }
+}
+
+double JsonLogprob(double logprob) {
+  if (std::isnan(logprob) || logprob < -9999.0) return -9999.0;
+  return logprob;
+}
+
+size_t CodePoints(absl::string_view text) {
+  size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+void WriteString(JsonWriter& w, absl::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+
+void WriteMetaMembers(JsonWriter& w, const ResponseMeta& meta, absl::string_view object) {
+  w.Key("id");
+  WriteString(w, meta.id);
+  w.Key("object");
+  WriteString(w, object);
+  w.Key("created");
+  w.Int64(meta.created);
+  w.Key("model");
+  WriteString(w, meta.model);
+}
+
+void WriteUsageMember(JsonWriter& w, const Usage& usage) {
+  w.Key("usage");
+  w.StartObject();
+  w.Key("prompt_tokens");
+  w.Uint64(usage.prompt_tokens);
+  w.Key("completion_tokens");
+  w.Uint64(usage.completion_tokens);
+  w.Key("total_tokens");
+  w.Uint64(usage.prompt_tokens + usage.completion_tokens);
+  w.EndObject();
+}
+
+std::string Finish(const rapidjson::StringBuffer& buffer) { return std::string(buffer.GetString(), buffer.GetSize()); }
+
+std::string UsageChunkJson(const ResponseMeta& meta, absl::string_view object, const Usage& usage) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  WriteMetaMembers(w, meta, object);
+  w.Key("choices");
+  w.StartArray();
+  w.EndArray();
+  WriteUsageMember(w, usage);
+  w.EndObject();
+  return Finish(buffer);
+}
+
+}  // namespace basalt::gateway::openai

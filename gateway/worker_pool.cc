@@ -1,0 +1,58 @@
+#include "gateway/worker_pool.h"
+
+namespace basalt::gateway {
+
+WorkerPool::WorkerPool(std::vector<std::unique_ptr<WorkerClient>> workers) {
+  for (auto& client : workers) {
+    auto member = std::make_unique<Member>();
+    member->client = std::move(client);
+    workers_.push_back(std::move(member));
+  }
+}
+
+WorkerPool::Member& WorkerPool::Pick() {
+  const size_t start = next_.fetch_add(1);
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    Member& member = *workers_[(start + i) % workers_.size()];
+    if (member.up.load()) return member;
+  }
+  return *workers_[start % workers_.size()];
+}
+
+absl::StatusOr<v1::ModelInfoResponse> WorkerPool::ModelInfo(absl::Duration timeout) {
+  if (workers_.empty()) return absl::UnavailableError("no worker configured");
+  Member& member = Pick();
+  absl::StatusOr<v1::ModelInfoResponse> info = member.client->ModelInfo(timeout);
+  member.up = info.ok() || info.status().code() != absl::StatusCode::kUnavailable;
+  return info;
+}
+
+absl::StatusOr<v1::GetTokenizerResponse> WorkerPool::GetTokenizer(absl::Duration timeout) {
+  if (workers_.empty()) return absl::UnavailableError("no worker configured");
+  Member& member = Pick();
+  absl::StatusOr<v1::GetTokenizerResponse> tokenizer = member.client->GetTokenizer(timeout);
+  member.up = tokenizer.ok() || tokenizer.status().code() != absl::StatusCode::kUnavailable;
+  return tokenizer;
+}
+
+std::unique_ptr<GenerateCall> WorkerPool::Generate(const v1::GenerateRequest& request, GenerateCallbacks callbacks) {
+  Member& member = Pick();
+  GenerateCallbacks wrapped;
+  wrapped.on_response = std::move(callbacks.on_response);
+  wrapped.on_done = [&member, on_done = std::move(callbacks.on_done)](absl::Status status) {
+    if (status.code() == absl::StatusCode::kUnavailable) member.up = false;
+    on_done(std::move(status));
+  };
+  return member.client->Generate(request, std::move(wrapped));
+}
+
+bool WorkerPool::Healthy(absl::Duration timeout) {
+  bool any = false;
+  for (auto& member : workers_) {
+    member->up = member->client->Healthy(timeout);
+    any = any || member->up;
+  }
+  return any;
+}
+
+}  // namespace basalt::gateway
