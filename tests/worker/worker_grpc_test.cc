@@ -8,6 +8,7 @@
 
 #include "basalt/v1/worker.grpc.pb.h"
 #include "worker/engine/engine.h"
+#include "worker/engine/blocking_generate.h"
 #include "worker/server/grpc_server.h"
 
 namespace basalt::server {
@@ -225,7 +226,8 @@ TEST_F(WorkerGrpcTest, ModelInfoAndTokenizerFiles) {
 TEST_F(WorkerGrpcTest, HealthServiceSaysServing) {
   grpc::GenericStub generic(*channel_);
   grpc::ClientContext context;
-  grpc::ByteBuffer request, response;  // empty HealthCheckRequest = the whole server
+  grpc::Slice empty("");  // an empty HealthCheckRequest asks about the whole server
+  grpc::ByteBuffer request(&empty, 1), response;
   grpc::Status status;
   std::mutex mu;
   std::condition_variable cv;

@@ -78,6 +78,7 @@ absl::Status EngineImpl::Submit(GenerationRequest request, std::shared_ptr<Outpu
     return absl::ResourceExhaustedError(
         absl::StrCat("the worker's queue is full (", options_.max_queued_requests, " requests); retry later"));
   }
+  if (request.request_id.empty()) request.request_id = absl::StrCat("anonymous-", next_anonymous_id_.fetch_add(1));
   auto state = std::make_unique<RequestState>();
   state->arrival = Clock::now();
   state->max_tokens = limits->max_tokens;

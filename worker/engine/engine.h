@@ -57,7 +57,8 @@ class Engine {
   virtual ~Engine() = default;
 
   // Validates and queues a request. InvalidArgument names the bad field; ResourceExhausted when the
-  // queue is full. On success, `observer` receives outputs until one has finished set.
+  // queue is full; AlreadyExists when another running request has the same id (an empty id gets a
+  // unique one). On success, `observer` receives outputs until one has finished set.
   virtual absl::Status Submit(GenerationRequest request, std::shared_ptr<OutputObserver> observer) = 0;
 
   // Stops a request: its resources are freed at the next step and its observer gets a final output with

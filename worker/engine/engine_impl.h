@@ -64,6 +64,7 @@ class EngineImpl final : public Engine {
   std::vector<std::string> cancel_inbox_;
   bool stopping_ = false;
   std::atomic<int> num_pending_{0};  // queued or running requests, for the queue bound
+  std::atomic<uint64_t> next_anonymous_id_{0};
 
   // Loop thread only.
   std::map<std::string, std::unique_ptr<RequestState>> requests_;

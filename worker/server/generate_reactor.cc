@@ -56,7 +56,9 @@ void GenerateReactor::OnReadDone(bool ok) {
     spdlog::info("request {}: cancelled by the client ({})", request_id_, incoming_.cancel().reason());
     CancelInEngine("client sent Cancel");
   }
-  StartRead(&incoming_);
+  // Keep reading (for a Cancel), unless the stream already finished: no operation may follow Finish.
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!finished_) StartRead(&incoming_);
 }
 
 void GenerateReactor::StartRequest() {
