@@ -1,5 +1,6 @@
 #include "common/chat/builtins.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "absl/container/flat_hash_map.h"
@@ -103,6 +104,7 @@ Value MakeJoiner(Renderer& r, CallArgs& args) {
   Namespace* state = r.NewNamespace();
   auto callable = std::make_shared<Callable>();
   callable->name = "joiner";
+  callable->depth = sep.Depth() + 1;
   callable->fn = [state, sep](Renderer&, CallArgs& call_args) -> Value {
     ArgBinder none("joiner", call_args, {});
     if (state->attrs.FindString("used") == nullptr) {
@@ -121,9 +123,12 @@ Value MakeCycler(Renderer& r, CallArgs& args) {
   Namespace* ns = r.NewNamespace();
   auto items = std::make_shared<const std::vector<Value>>(args.args);
   auto position = std::make_shared<size_t>(0);
-  const auto method = [](std::string name, std::function<Value(Renderer&, CallArgs&)> fn) {
+  int depth = 1;
+  for (const Value& item : *items) depth = std::max(depth, item.Depth() + 1);
+  const auto method = [depth](std::string name, std::function<Value(Renderer&, CallArgs&)> fn) {
     auto callable = std::make_shared<Callable>();
     callable->name = std::move(name);
+    callable->depth = depth;
     callable->fn = std::move(fn);
     return Value::Function(std::move(callable));
   };

@@ -6,6 +6,7 @@
 
 #include "common/chat/str_cat.h"
 #include "common/chat/error.h"
+#include "common/chat/limits.h"
 #include "common/chat/py_format.h"
 #include "common/chat/unicode.h"
 
@@ -191,7 +192,8 @@ std::string JsonDump(const Value& value, const JsonDumpOptions& options) {
   return out;
 }
 
-Value FromJson(const rapidjson::Value& json) {
+Value FromJson(const rapidjson::Value& json, int depth) {
+  if (depth >= kMaxValueDepth) ThrowLimit(StrCat("context nested more than ", kMaxValueDepth, " levels deep"));
   switch (json.GetType()) {
     case rapidjson::kNullType:
       return Value::None();
@@ -207,14 +209,14 @@ Value FromJson(const rapidjson::Value& json) {
     case rapidjson::kArrayType: {
       std::vector<Value> items;
       items.reserve(json.Size());
-      for (const auto& item : json.GetArray()) items.push_back(FromJson(item));
+      for (const auto& item : json.GetArray()) items.push_back(FromJson(item, depth + 1));
       return Value::List(std::move(items));
     }
     case rapidjson::kObjectType: {
       DictData dict;
       for (const auto& member : json.GetObject()) {
         dict.Set(Value::String(std::string(member.name.GetString(), member.name.GetStringLength())),
-                 FromJson(member.value));
+                 FromJson(member.value, depth + 1));
       }
       return Value::Dict(std::move(dict));
     }

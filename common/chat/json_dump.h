@@ -22,6 +22,7 @@ struct JsonDumpOptions {
 std::string JsonDump(const Value& value, const JsonDumpOptions& options);
 
 // json.loads semantics: integers stay int, numbers with a fraction or exponent become float.
-Value FromJson(const rapidjson::Value& json);
+// Throws TemplateError (kLimit) when nested deeper than kMaxValueDepth.
+Value FromJson(const rapidjson::Value& json, int depth = 0);
 
 }  // namespace basalt::chat

@@ -14,6 +14,11 @@ inline constexpr size_t kMaxStringBytes = size_t{16} << 20;
 inline constexpr size_t kMaxListItems = size_t{1} << 20;
 // Template source size (real chat templates are a few KB; the largest known are ~40 KB).
 inline constexpr size_t kMaxSourceBytes = size_t{1} << 20;
+// Nesting of lists/dicts (from the context or built by the template): bounds the recursion of repr,
+// comparison, JSON encoding and destruction.
+inline constexpr int kMaxValueDepth = 512;
+// Stack the renderer may use below its entry point (the real guard for deep recursion of any kind).
+inline constexpr size_t kMaxStackBytes = size_t{1} << 20;
 // Nested macro / call-block / recursive-loop calls during rendering.
 inline constexpr int kMaxCallDepth = 64;
 // Nesting of brackets, unary operators and blocks while parsing (bounds the parser's stack use).

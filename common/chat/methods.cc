@@ -292,6 +292,7 @@ bool IsMutator(const Value& obj, std::string_view name) {
 Value Bind(const Value& self, std::string_view name, MethodFn fn) {
   auto callable = std::make_shared<Callable>();
   callable->name = std::string(name);
+  callable->depth = self.Depth() + 1;
   callable->fn = [self, fn](Renderer& r, CallArgs& args) { return fn(r, self, args); };
   return Value::Function(std::move(callable));
 }

@@ -66,9 +66,18 @@ Renderer::Renderer(const Template& tmpl, const rapidjson::Value& context)
 Renderer::~Renderer() = default;
 
 std::string Renderer::Render() {
+  char base;
+  stack_base_ = &base;
   std::string out;
   ExecBody(template_.body, &root_frame_, &out);
   return out;
+}
+
+void Renderer::CheckStack() const {
+  char probe;
+  if (stack_base_ != nullptr && static_cast<size_t>(stack_base_ - &probe) > kMaxStackBytes) {
+    ThrowLimit("template recursion too deep");
+  }
 }
 
 void Renderer::Charge(int64_t units) {
@@ -123,6 +132,7 @@ Renderer::Flow Renderer::ExecBody(const StmtList& body, Frame* frame, std::strin
 
 Renderer::Flow Renderer::Exec(const Stmt& stmt, Frame* frame, std::string* out) {
   Charge(1);
+  CheckStack();
   try {
     switch (stmt.kind) {
       case Stmt::Kind::kOutput:

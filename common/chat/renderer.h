@@ -71,6 +71,8 @@ class Renderer {
   void Capture(Frame* frame);
   void Adopt(std::unique_ptr<Frame> frame);
   void Append(std::string* out, std::string_view text);
+  // Fails once the render has used kMaxStackBytes of stack: deep recursion of any shape ends here.
+  void CheckStack() const;
 
   const Template& template_;
   Frame context_frame_;  // the render context's variables
@@ -78,6 +80,7 @@ class Renderer {
   std::vector<std::unique_ptr<Frame>> captured_frames_;
   std::vector<std::unique_ptr<Namespace>> namespaces_;
   std::vector<std::unique_ptr<LoopState>> loops_;
+  const char* stack_base_ = nullptr;
   int64_t work_ = 0;
   int call_depth_ = 0;
 };

@@ -11,6 +11,7 @@ namespace basalt::chat {
 
 Value Renderer::Eval(const Expr& expr, Frame* frame) {
   Charge(1);
+  CheckStack();
   try {
     switch (expr.kind) {
       case Expr::Kind::kConst:

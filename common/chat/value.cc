@@ -1,12 +1,29 @@
 #include "common/chat/value.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/chat/str_cat.h"
 #include "common/chat/error.h"
+#include "common/chat/limits.h"
 #include "common/chat/py_format.h"
 
 namespace basalt::chat {
+
+namespace {
+
+int MaxDepth(const std::vector<Value>& items) {
+  int depth = 0;
+  for (const Value& v : items) depth = std::max(depth, v.Depth());
+  return depth + 1;
+}
+
+int CheckDepth(int depth) {
+  if (depth > kMaxValueDepth) ThrowLimit(StrCat("values nested more than ", kMaxValueDepth, " levels deep"));
+  return depth;
+}
+
+}  // namespace
 
 Value Value::Undefined(std::string hint) {
   return Value(UndefinedData{std::make_shared<const std::string>(std::move(hint))});
@@ -19,18 +36,29 @@ Value Value::String(std::string s) { return Value(std::shared_ptr<const std::str
 
 Value Value::List(std::vector<Value> items) {
   auto list = std::make_shared<ListData>();
+  list->depth = CheckDepth(MaxDepth(items));
   list->items = std::move(items);
-  return FromList(std::move(list));
+  return Value(std::shared_ptr<const ListData>(std::move(list)));
 }
 
 Value Value::Tuple(std::vector<Value> items) {
   auto list = std::make_shared<ListData>();
+  list->depth = CheckDepth(MaxDepth(items));
   list->items = std::move(items);
   list->is_tuple = true;
-  return FromList(std::move(list));
+  return Value(std::shared_ptr<const ListData>(std::move(list)));
 }
 
-Value Value::FromList(std::shared_ptr<const ListData> list) { return Value(std::move(list)); }
+
+Value Value::FromList(std::shared_ptr<const ListData> list) {
+  int depth = CheckDepth(MaxDepth(list->items));
+  if (list->depth != depth) {
+    auto copy = std::make_shared<ListData>(*list);
+    copy->depth = depth;
+    list = std::move(copy);
+  }
+  return Value(std::move(list));
+}
 
 Value Value::Dict(DictData dict) {
   return Value(std::shared_ptr<const DictData>(std::make_shared<DictData>(std::move(dict))));
@@ -38,14 +66,33 @@ Value Value::Dict(DictData dict) {
 
 Value Value::Iterator(std::vector<Value> items, std::string type_name) {
   auto it = std::make_shared<IteratorData>();
+  it->depth = CheckDepth(MaxDepth(items));
   it->items = std::move(items);
   it->type_name = std::move(type_name);
   return Value(std::move(it));
 }
 
 Value Value::Ns(Namespace* ns) { return Value(ns); }
-Value Value::Function(std::shared_ptr<const Callable> fn) { return Value(std::move(fn)); }
+Value Value::Function(std::shared_ptr<const Callable> fn) {
+  CheckDepth(fn->depth);
+  return Value(std::move(fn));
+}
 Value Value::Loop(LoopState* loop) { return Value(loop); }
+
+int Value::Depth() const {
+  switch (kind()) {
+    case Kind::kList:
+      return list().depth;
+    case Kind::kDict:
+      return dict().depth();
+    case Kind::kIterator:
+      return iter().depth;
+    case Kind::kCallable:
+      return callable().depth;
+    default:
+      return 0;
+  }
+}
 
 bool Value::is_tuple() const { return is_list() && list().is_tuple; }
 
@@ -151,8 +198,23 @@ std::string Value::Str() const {
       return Repr();
     case Kind::kIterator:
       return StrCat("<", iter().type_name, " object>");
-    case Kind::kNamespace:
-      return StrCat("<Namespace ", DictRepr(ns()->attrs), ">");
+    case Kind::kNamespace: {
+      // Namespaces are mutable and may contain themselves: print a cycle as Python does ({...}), and
+      // bound the nesting a chain of namespaces can reach.
+      thread_local std::vector<const Namespace*> active;
+      if (std::find(active.begin(), active.end(), ns()) != active.end()) return "<Namespace {...}>";
+      if (active.size() >= static_cast<size_t>(kMaxValueDepth)) ThrowLimit("namespaces nested too deeply to print");
+      active.push_back(ns());
+      std::string out;
+      try {
+        out = StrCat("<Namespace ", DictRepr(ns()->attrs), ">");
+      } catch (...) {
+        active.pop_back();
+        throw;
+      }
+      active.pop_back();
+      return out;
+    }
     case Kind::kCallable:
       return callable().is_macro ? StrCat("<Macro '", callable().name, "'>")
                                  : StrCat("<function ", callable().name, ">");
@@ -270,6 +332,7 @@ const Value* DictData::FindString(std::string_view key) const {
 }
 
 void DictData::Set(const Value& key, Value value) {
+  depth_ = std::max(depth_, CheckDepth(std::max(key.Depth(), value.Depth()) + 1));
   auto [it, inserted] = index_.try_emplace(HashKey(key), items_.size());
   if (inserted) {
     items_.emplace_back(key, std::move(value));

@@ -81,6 +81,9 @@ class Value {
   // Why a value is undefined ("'x' is undefined"): the message of the error its use raises.
   std::string undefined_hint() const;
 
+  // Nesting depth of containers (0 for scalars), bounded by kMaxValueDepth.
+  int Depth() const;
+
   bool Truthy() const;
   std::string Str() const;       // Python str()
   std::string Repr() const;      // Python repr()
@@ -110,6 +113,7 @@ class Value {
 
 struct ListData {
   std::vector<Value> items;
+  int depth = 1;  // set by Value's factories
   bool is_tuple = false;
   // Named-tuple fields (groupby's grouper/list), readable as attributes.
   std::vector<std::string> field_names;
@@ -127,9 +131,11 @@ class DictData {
   const std::vector<std::pair<Value, Value>>& items() const { return items_; }
   size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
+  int depth() const { return depth_; }
 
  private:
   std::vector<std::pair<Value, Value>> items_;
+  int depth_ = 1;
   absl::flat_hash_map<std::string, size_t> index_;
 };
 
@@ -137,6 +143,7 @@ class DictData {
 // so truthiness, len() and re-iteration behave as they do in Python.
 struct IteratorData {
   std::vector<Value> items;
+  int depth = 1;
   size_t pos = 0;
   std::string type_name;
 };
@@ -154,6 +161,8 @@ struct Callable {
   std::string name;
   std::function<Value(Renderer&, CallArgs&)> fn;
   bool is_macro = false;
+  // Depth of the values the function captured (a bound method holds its receiver).
+  int depth = 1;
 };
 
 // The `loop` variable of a for loop.
