@@ -183,14 +183,22 @@ void EngineImpl::Step() {
     if (!request->first_scheduled) request->first_scheduled = now;
     const GenerationParams& p = request->request.params;
     const int prompt_len = chunk.seq->num_prompt_tokens;
-    all_positions[c] = p.echo_prompt && p.prompt_logprobs != 0 && chunk.seq->candidate_index == 0 &&
-                       request->prompt_logprobs_done < prompt_len && chunk.start < prompt_len - 1;
+    const bool is_main = chunk.seq == request->sequences.front().get();
+    all_positions[c] = (p.echo_prompt && p.prompt_logprobs != 0 && is_main &&
+                        request->prompt_logprobs_done < prompt_len && chunk.start < prompt_len - 1) ||
+                       // contrastive search needs the hidden state of every prompt position
+                       (IsContrastive(*request) && is_main && chunk.start < prompt_len);
   }
   cache_->CopyBlocks(plan.block_copies);
   StepLogits logits = runner_->Run(plan, all_positions);
   for (const ScheduledChunk& chunk : plan.chunks) scheduler_->OnChunkComputed(chunk);
   RecordPromptLogprobs(plan, logits, all_positions);
   SampleAndAppend(plan, logits);
+  if (!contrastive_.empty() || std::any_of(plan.chunks.begin(), plan.chunks.end(), [](const ScheduledChunk& c) {
+        return IsContrastive(*c.seq->request);
+      })) {
+    ContrastiveAfterStep(plan, logits);
+  }
 
   std::vector<RequestState*> touched;
   for (const ScheduledChunk& chunk : plan.chunks) {
@@ -271,14 +279,41 @@ OutputToken EngineImpl::MakeOutputToken(int32_t id, float logprob, const std::ve
   return token;
 }
 
+SamplingRow EngineImpl::RowFor(Sequence* seq) {
+  const GenerationParams& p = seq->request->request.params;
+  SamplingRow row;
+  row.options = &p.sampling;
+  row.tokens = &seq->tokens;
+  row.num_prompt_tokens = seq->num_prompt_tokens;
+  row.suppress_stop_tokens = seq->num_output_tokens() < p.stopping.min_tokens;
+  row.stop_token_ids = &p.stopping.stop_token_ids;
+  auto gen = generators_.find(seq->id);
+  row.generator = gen == generators_.end() ? nullptr : &gen->second;
+  row.top_logprobs = p.top_logprobs;
+  return row;
+}
+
+void EngineImpl::RecordToken(Sequence* seq, float logprob, const std::vector<std::pair<int32_t, float>>& top) {
+  RequestState* request = seq->request;
+  if (!request->first_token) request->first_token = Clock::now();
+  seq->cumulative_logprob += logprob;
+  OutputToken token = MakeOutputToken(seq->tokens.back(), logprob, top, request->request.params.logprobs);
+  FinishReason finish = outputs_->OnToken(seq, std::move(token));
+  if (finish != FinishReason::kNone) {
+    seq->finish_reason = finish;
+    scheduler_->Remove(seq);
+    generators_.erase(seq->id);
+  }
+}
+
 void EngineImpl::SampleAndAppend(const StepPlan& plan, const StepLogits& logits) {
   std::vector<Sequence*> seqs;
   std::vector<int64_t> rows;
   for (size_t c = 0; c < plan.chunks.size(); ++c) {
     const ScheduledChunk& chunk = plan.chunks[c];
-    if (!chunk.sample) continue;
-    const int64_t row = logits.first_row[c] + logits.num_rows[c] - 1;
     RequestState* request = chunk.seq->request;
+    if (!chunk.sample || IsContrastive(*request)) continue;
+    const int64_t row = logits.first_row[c] + logits.num_rows[c] - 1;
     if (!request->forked && request->num_candidates > 1) {
       Fork(request);
       for (auto& s : request->sequences) seqs.push_back(s.get()), rows.push_back(row);
@@ -289,36 +324,12 @@ void EngineImpl::SampleAndAppend(const StepPlan& plan, const StepLogits& logits)
   }
   if (seqs.empty()) return;
   std::vector<SamplingRow> sampling_rows;
-  for (Sequence* seq : seqs) {
-    const GenerationParams& p = seq->request->request.params;
-    SamplingRow row;
-    row.options = &p.sampling;
-    row.tokens = &seq->tokens;
-    row.num_prompt_tokens = seq->num_prompt_tokens;
-    row.suppress_stop_tokens = seq->num_output_tokens() < p.stopping.min_tokens;
-    row.stop_token_ids = &p.stopping.stop_token_ids;
-    auto gen = generators_.find(seq->id);
-    row.generator = gen == generators_.end() ? nullptr : &gen->second;
-    row.top_logprobs = p.top_logprobs;
-    sampling_rows.push_back(row);
-  }
+  for (Sequence* seq : seqs) sampling_rows.push_back(RowFor(seq));
   at::Tensor index = at::tensor(rows, at::kLong).to(logits.logits.device());
   std::vector<SampledToken> sampled = sampler_->Sample(logits.logits.index_select(0, index), sampling_rows);
-  const auto now = Clock::now();
   for (size_t i = 0; i < seqs.size(); ++i) {
-    Sequence* seq = seqs[i];
-    RequestState* request = seq->request;
-    if (!request->first_token) request->first_token = now;
-    seq->tokens.push_back(sampled[i].id);
-    seq->cumulative_logprob += sampled[i].logprob;
-    OutputToken token = MakeOutputToken(sampled[i].id, sampled[i].logprob, sampled[i].top,
-                                        request->request.params.logprobs);
-    FinishReason finish = outputs_->OnToken(seq, std::move(token));
-    if (finish != FinishReason::kNone) {
-      seq->finish_reason = finish;
-      scheduler_->Remove(seq);
-      generators_.erase(seq->id);
-    }
+    seqs[i]->tokens.push_back(sampled[i].id);
+    RecordToken(seqs[i], sampled[i].logprob, sampled[i].top);
   }
 }
 
@@ -370,11 +381,13 @@ void EngineImpl::Report(RequestState* request) {
   if (finished) {
     request->done = true;
     num_pending_.fetch_sub(1);
+    DropCandidates(request);
     requests_.erase(request->request.request_id);
   }
 }
 
 void EngineImpl::Finish(RequestState* request, absl::Status status) {
+  DropCandidates(request);
   for (auto& seq : request->sequences) {
     if (!seq->finished()) scheduler_->Remove(seq.get());
     generators_.erase(seq->id);

@@ -48,6 +48,30 @@ class EngineImpl final : public Engine {
   void FailAll(const absl::Status& status);
   OutputToken MakeOutputToken(int32_t id, float logprob, const std::vector<std::pair<int32_t, float>>& top,
                               bool with_logprobs) const;
+  SamplingRow RowFor(Sequence* seq);
+  // Records the sequence's newest token (already appended to its tokens): logprob bookkeeping, the
+  // output token, stop checks; removes the sequence when it is done.
+  void RecordToken(Sequence* seq, float logprob, const std::vector<std::pair<int32_t, float>>& top);
+
+  // Contrastive search (engine_contrastive.cc). The main sequence is parked while its top-k candidates,
+  // forked from it, each compute one token; the best candidate by (1 - alpha) p - alpha max cos(h, context)
+  // is taken over by the main sequence.
+  struct ContrastiveState {
+    at::Tensor context_hidden;  // [tokens so far, hidden] last-layer states (after the final norm)
+    std::vector<std::unique_ptr<Sequence>> candidates;
+    std::vector<float> probs;        // processed probabilities of the candidates
+    SampledToken raw;                // raw logprobs (and top alternatives) at this position
+    std::vector<float> raw_logprobs; // raw logprob of each candidate
+    std::vector<at::Tensor> hidden;  // per candidate, once computed
+    std::vector<at::Tensor> logits;
+  };
+  static bool IsContrastive(const RequestState& request) {
+    return request.request.params.sampling.penalty_alpha > 0.0f;
+  }
+  void ContrastiveAfterStep(const StepPlan& plan, const StepLogits& logits);
+  void SpawnCandidates(RequestState* request, Sequence* main, const at::Tensor& logits_row);
+  void DropCandidates(RequestState* request);
+  std::map<RequestState*, ContrastiveState> contrastive_;
 
   EngineOptions options_;
   std::unique_ptr<LoadedModel> model_;

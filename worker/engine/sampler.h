@@ -35,8 +35,11 @@ class Sampler {
 
   std::vector<SampledToken> Sample(const at::Tensor& logits, const std::vector<SamplingRow>& rows) const;
 
- private:
+  // The logits processors alone (logit bias, min_tokens suppression, penalties), for strategies that
+  // choose tokens themselves (contrastive search).
   at::Tensor ApplyPenalties(at::Tensor logits, const std::vector<SamplingRow>& rows) const;
+
+ private:
   at::Tensor FilterTopKTopPMinP(at::Tensor logits, const std::vector<SamplingRow>& rows) const;
   int vocab_size_;
   std::vector<int32_t> eos_token_ids_;

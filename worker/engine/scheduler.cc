@@ -109,6 +109,25 @@ void Scheduler::Remove(Sequence* seq) {
   seq->status = SequenceStatus::kFinished;
 }
 
+void Scheduler::Detach(Sequence* seq) {
+  FreeBlocks(seq);
+  seq->num_computed_tokens = 0;
+  running_.erase(std::remove(running_.begin(), running_.end(), seq), running_.end());
+  waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), seq), waiting_.end());
+  seq->status = SequenceStatus::kWaiting;
+}
+
+void Scheduler::TakeOver(Sequence* from, Sequence* to) {
+  to->tokens = from->tokens;
+  to->num_computed_tokens = from->num_computed_tokens;
+  to->block_table = std::move(from->block_table);
+  from->block_table.clear();
+  to->status = from->status;
+  std::replace(running_.begin(), running_.end(), from, to);
+  std::replace(waiting_.begin(), waiting_.end(), from, to);
+  from->status = SequenceStatus::kFinished;
+}
+
 void Scheduler::Fork(const Sequence& parent, Sequence* child) {
   child->tokens = parent.tokens;
   child->num_prompt_tokens = parent.num_prompt_tokens;

@@ -51,6 +51,11 @@ class Scheduler {
   void Remove(Sequence* seq);
   // Makes `child` a running copy of `parent` sharing its blocks (for n > 1 after the prompt is computed).
   void Fork(const Sequence& parent, Sequence* child);
+  // Takes a sequence out of scheduling and drops its block references, without finishing it (contrastive
+  // search parks the main sequence while its candidates, which share its blocks, run).
+  void Detach(Sequence* seq);
+  // `to` takes over `from`'s tokens, computed count, blocks and place in the running list; `from` leaves.
+  void TakeOver(Sequence* from, Sequence* to);
 
   bool has_work() const { return !waiting_.empty() || !running_.empty(); }
   size_t num_waiting() const { return waiting_.size(); }
