@@ -39,7 +39,7 @@ class GrpcGenerateCall final
   ~GrpcGenerateCall() override {
     std::unique_lock<std::mutex> lock(mu_);
     if (!done_) {
-      SendCancelLocked("gateway request ended");
+      SendCancelLocked("request ended");
       if (!done_cv_.wait_for(lock, absl::ToChronoSeconds(kCancelGrace), [&] { return done_; })) {
         context_.TryCancel();
         done_cv_.wait(lock, [&] { return done_; });
@@ -70,6 +70,12 @@ class GrpcGenerateCall final
   }
 
   void OnDone(const grpc::Status& status) override {
+    {
+      // From here on no operation may be started: a Cancel racing with the end of the stream (the
+      // consumer may see on_done's event and end the request right away) must not StartWrite.
+      std::lock_guard<std::mutex> lock(mu_);
+      ending_ = true;
+    }
     callbacks_.on_done(FromGrpcStatus(status));
     std::lock_guard<std::mutex> lock(mu_);
     done_ = true;
@@ -78,7 +84,7 @@ class GrpcGenerateCall final
 
  private:
   void SendCancelLocked(const std::string& reason) {
-    if (done_ || cancel_requested_) return;
+    if (ending_ || done_ || cancel_requested_) return;
     cancel_requested_ = true;
     cancel_message_.mutable_cancel()->set_reason(reason);
     // One write in flight at a time: the request may still be on its way.
@@ -98,7 +104,8 @@ class GrpcGenerateCall final
 
   std::mutex mu_;
   std::condition_variable done_cv_;
-  bool done_ = false;
+  bool ending_ = false;  // OnDone has begun
+  bool done_ = false;    // OnDone has returned from on_done; the object may go
   bool write_in_flight_ = false;
   bool cancel_pending_ = false;
   bool cancel_requested_ = false;

@@ -1,6 +1,7 @@
 #include "tests/gateway/fake_worker.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -254,6 +255,8 @@ class GenerateReactor final : public grpc::ServerBidiReactor<v1::GenerateClientM
       }
       thread_ = std::thread([this] { Run(); });
     } else if (incoming_.has_cancel()) {
+      // Logged like the worker logs it: the e2e tests look for the gateway's reason in this log.
+      std::fprintf(stderr, "fake worker: cancel received: %s\n", incoming_.cancel().reason().c_str());
       {
         std::lock_guard<std::mutex> lock(worker_->mu);
         ++worker_->cancel_messages;
