@@ -1,6 +1,6 @@
 // basalt-tokenize DIR: encodes and decodes JSON lines with the tokenizer in DIR (tokenizer.json and,
 // when present, tokenizer_config.json), for tests and for debugging a model.
-//   {"text": "...", "add_special_tokens": true}   -> {"ids": [...], "tokens": [...]}
+//   {"text": "...", "add_special_tokens": true}   -> {"ids": [...], "tokens": [...], "offsets": [[b, e], ...]}
 //   {"ids": [...], "skip_special_tokens": false}  -> {"text": "..."}
 // A bad line gets {"error": "..."}; a tokenizer that does not load is an error and exit status 1.
 #include <cstdio>
@@ -58,6 +58,16 @@ std::string HandleLine(const Tokenizer& tokenizer, const std::string& line) {
     w.Key("tokens");
     w.StartArray();
     for (const std::string& token : encoding->tokens) WriteString(w, token);
+    w.EndArray();
+    // Byte offsets into the text (an extra the reference output does not need; handy for debugging).
+    w.Key("offsets");
+    w.StartArray();
+    for (const auto& [start, end] : encoding->offsets) {
+      w.StartArray();
+      w.Uint(start);
+      w.Uint(end);
+      w.EndArray();
+    }
     w.EndArray();
     w.EndObject();
     return buffer.GetString();

@@ -106,6 +106,7 @@ class BpeModel : public Model {
     // A long piece (no pre-tokenizer, e.g. Llama-2) is cut where no vocabulary token can span the
     // cut: merges never cross it, so the segments merge exactly as the whole piece would.
     size_t start = 0;
+    uint32_t pos = 0;  // offsets run on over the segments, skipped characters included as the crate counts them
     char32_t prev = 0;
     bool prev_known = false;
     for (size_t i = 0; i < piece.size();) {
@@ -114,13 +115,13 @@ class BpeModel : public Model {
       bool known = vocab_.Find(piece.substr(at, i - at)).has_value();
       if (at > start && prev_known && known &&
           !joined_pairs_.contains(PairKey(static_cast<int32_t>(prev), static_cast<int32_t>(c)))) {
-        BASALT_RETURN_IF_ERROR(TokenizeSegment(piece.substr(start, at - start), static_cast<uint32_t>(start), out));
+        BASALT_RETURN_IF_ERROR(TokenizeSegment(piece.substr(start, at - start), pos, out));
         start = at;
       }
       prev = c;
       prev_known = known;
     }
-    return TokenizeSegment(piece.substr(start), static_cast<uint32_t>(start), out);
+    return TokenizeSegment(piece.substr(start), pos, out);
   }
 
   std::optional<int32_t> TokenToId(std::string_view token) const override { return vocab_.Find(token); }
@@ -133,13 +134,16 @@ class BpeModel : public Model {
 
   // A segment of a long piece: merged on its own (ignore_merges concerns whole pieces only, so a
   // segment that is itself a vocabulary entry must not use the whole-piece cache).
-  absl::Status TokenizeSegment(std::string_view segment, uint32_t offset, std::vector<Token>& out) const {
+  absl::Status TokenizeSegment(std::string_view segment, uint32_t& pos, std::vector<Token>& out) const {
+    size_t first = out.size();
     bool cacheable = !ignore_merges_ || !vocab_.Find(segment).has_value();
-    if (cacheable && cache_.Append(segment, offset, out)) return absl::OkStatus();
-    Word word;
-    BASALT_RETURN_IF_ERROR(MergeWord(segment, word));
-    if (cacheable) cache_.Insert(segment, word);
-    AppendWord(word, offset, out);
+    if (!cacheable || !cache_.Append(segment, pos, out)) {
+      Word word;
+      BASALT_RETURN_IF_ERROR(MergeWord(segment, word));
+      if (cacheable) cache_.Insert(segment, word);
+      AppendWord(word, pos, out);
+    }
+    if (out.size() > first) pos = out.back().offsets.second;
     return absl::OkStatus();
   }
 

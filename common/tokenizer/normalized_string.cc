@@ -1,12 +1,9 @@
 #include "common/tokenizer/normalized_string.h"
 
-#include <unicode/bytestream.h>
-#include <unicode/normalizer2.h>
-#include <unicode/stringpiece.h>
-
 #include <algorithm>
 
 #include "common/tokenizer/unicode.h"
+#include "common/tokenizer/unicode_normalization.h"
 
 namespace basalt::tokenizer {
 
@@ -267,55 +264,14 @@ void NormalizedString::Replace(const MatchList& matches, std::string_view conten
 }
 
 void NormalizedString::UnicodeNormalize(std::string_view form) {
-  UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* normalizer = nullptr;
-  if (form == "NFC") normalizer = icu::Normalizer2::getNFCInstance(status);
-  else if (form == "NFD") normalizer = icu::Normalizer2::getNFDInstance(status);
-  else if (form == "NFKC") normalizer = icu::Normalizer2::getNFKCInstance(status);
-  else if (form == "NFKD") normalizer = icu::Normalizer2::getNFKDInstance(status);
-  if (normalizer == nullptr || U_FAILURE(status)) return;
-  status = U_ZERO_ERROR;
-  if (normalizer->isNormalizedUTF8(icu::StringPiece(normalized_.data(), normalized_.size()), status) &&
-      U_SUCCESS(status)) {
-    return;
-  }
-  // Normalize chunk by chunk between normalization boundaries, so each output character can be
-  // aligned with the input character it came from (what unicode-normalization-alignments does).
+  NormalizationForm f;
+  if (form == "NFC") f = NormalizationForm::kNFC;
+  else if (form == "NFD") f = NormalizationForm::kNFD;
+  else if (form == "NFKC") f = NormalizationForm::kNFKC;
+  else if (form == "NFKD") f = NormalizationForm::kNFKD;
+  else return;
   std::vector<Change> changes;
-  changes.reserve(normalized_.size());
-  std::vector<char32_t> in_chars;
-  std::string chunk_out;
-  auto flush = [&](size_t chunk_start, size_t chunk_end) {
-    if (chunk_end <= chunk_start) return;
-    std::string_view chunk(normalized_.data() + chunk_start, chunk_end - chunk_start);
-    in_chars.clear();
-    for (size_t i = 0; i < chunk.size();) in_chars.push_back(NextCodePoint(chunk, i));
-    UErrorCode st = U_ZERO_ERROR;
-    chunk_out.clear();
-    icu::StringByteSink<std::string> sink(&chunk_out);
-    normalizer->normalizeUTF8(0, icu::StringPiece(chunk.data(), chunk.size()), sink, nullptr, st);
-    if (U_FAILURE(st)) chunk_out.assign(chunk);
-    std::vector<char32_t> out_chars;
-    for (size_t i = 0; i < chunk_out.size();) out_chars.push_back(NextCodePoint(chunk_out, i));
-    size_t n_in = in_chars.size(), n_out = out_chars.size();
-    for (size_t k = 0; k < n_out; ++k) {
-      int change = k < n_in ? 0 : 1;
-      if (k + 1 == n_out && n_out < n_in) change = -static_cast<int>(n_in - n_out);
-      changes.emplace_back(out_chars[k], change);
-    }
-    if (n_out == 0 && !changes.empty()) changes.back().second -= static_cast<int>(n_in);
-  };
-  size_t chunk_start = 0;
-  for (size_t i = 0; i < normalized_.size();) {
-    size_t at = i;
-    char32_t c = NextCodePoint(normalized_, i);
-    if (at > chunk_start && normalizer->hasBoundaryBefore(static_cast<UChar32>(c))) {
-      flush(chunk_start, at);
-      chunk_start = at;
-    }
-  }
-  flush(chunk_start, normalized_.size());
-  Transform(changes, 0);
+  if (NormalizationChanges(normalized_, f, changes)) Transform(changes, 0);
 }
 
 void NormalizedString::ToByteLevel() {

@@ -5,7 +5,7 @@
 // Decode(prompt context + ids) minus the context's own text:
 //   - a trailing U+FFFD may be an incomplete UTF-8 sequence (byte-level), so it waits;
 //   - a trailing run of "<0xAB>" tokens is decoded as a whole by ByteFallback, so it waits;
-//   - with clean_up_tokenization_spaces, a trailing " " or " n" may still become "." or "n't".
+//   - with clean_up_tokenization_spaces, a space near the end may still be deleted (" ." -> ".").
 #include <algorithm>
 
 #include "common/tokenizer/tokenizer.h"
@@ -27,9 +27,6 @@ bool IsByteToken(const std::string& token) {
 
 constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";
 
-// The patterns transformers' clean_up_tokenization rewrites; a text ending in a proper prefix of one
-// of them may still change.
-constexpr std::string_view kCleanupPatterns[] = {" .", " ?", " !", " ,", " ' ", " n't", " 'm", " 's", " 've", " 're"};
 
 }  // namespace
 
@@ -67,17 +64,18 @@ size_t StreamingDecoder::StableLength(const std::string& text) const {
     len -= kReplacementChar.size();
   }
   if (tokenizer_.config().clean_up_tokenization_spaces) {
-    std::string_view head(text.data(), len);
-    size_t hold = 0;
-    for (std::string_view pattern : kCleanupPatterns) {
-      for (size_t k = std::min(pattern.size() - 1, head.size()); k > hold; --k) {
-        if (head.substr(head.size() - k) == pattern.substr(0, k)) {
-          hold = k;
-          break;
-        }
-      }
+    // Every clean-up rule deletes a space that starts its pattern, and a rule can complete another
+    // (" n ' t" -> " n't" -> "n't"), so later text can only delete a space among the last few
+    // characters: hold back from the first space in the last six.
+    size_t cut = len;
+    size_t chars = 0;
+    for (size_t i = len; i > 0 && chars < 6;) {
+      --i;
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+      ++chars;
+      if (text[i] == ' ') cut = i;
     }
-    len -= hold;
+    len = cut;
   }
   return len;
 }

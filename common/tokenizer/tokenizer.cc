@@ -228,19 +228,29 @@ absl::StatusOr<Encoding> Tokenizer::Encode(std::string_view text, bool add_speci
     }
     for (const Token& token : *piece_tokens) {
       encoding.ids.push_back(token.id);
-      // The vocabulary string of the id (what convert_ids_to_tokens gives), not the matched text.
-      if (const AddedToken* added = impl.added.Find(token.id)) {
-        encoding.tokens.push_back(added->content);
+      // The crate's token value (the matched text for added and unknown tokens): offset trimming in
+      // the post-processor looks at it. BPE leaves it empty when it is the vocabulary string.
+      if (!token.value.empty()) {
+        encoding.tokens.push_back(token.value);
       } else if (const std::string* vocab = impl.model->IdToToken(token.id)) {
         encoding.tokens.push_back(*vocab);
       } else {
-        encoding.tokens.push_back(token.value);
+        encoding.tokens.emplace_back();
       }
       Span span = split.normalized.OriginalRange(token.offsets.first, token.offsets.second);
       encoding.offsets.emplace_back(span.start, span.end);
     }
   }
   if (impl.post_processor) impl.post_processor->Process(encoding, add_special_tokens);
+  // Report each id's vocabulary string (what convert_ids_to_tokens gives), not the matched text.
+  for (size_t i = 0; i < encoding.ids.size(); ++i) {
+    int32_t id = encoding.ids[i];
+    if (std::optional<std::string> added = impl.added.IdToDecodedToken(id)) {
+      if (encoding.tokens[i] != *added) encoding.tokens[i] = std::move(*added);
+    } else if (const std::string* vocab = impl.model->IdToToken(id)) {
+      if (encoding.tokens[i] != *vocab) encoding.tokens[i] = *vocab;
+    }
+  }
   return encoding;
 }
 
@@ -266,9 +276,8 @@ std::optional<int32_t> Tokenizer::TokenToId(std::string_view token) const {
 }
 
 std::optional<std::string> Tokenizer::IdToToken(int32_t id) const {
-  if (const AddedToken* token = impl_->added.Find(id)) return token->content;
-  if (const std::string* token = impl_->model->IdToToken(id)) return *token;
-  return std::nullopt;
+  // Like the crate: an added token normalized at load shows its normalized form.
+  return impl_->DecodeToken(id);
 }
 
 bool Tokenizer::IsSpecial(int32_t id) const {
