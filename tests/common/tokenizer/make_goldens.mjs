@@ -110,6 +110,19 @@ function corpusFor(tokenizerJson) {
     inputs.push(t, `Hello${t}world`, ` ${t} `, `${t}${t}`, `a ${t}\n${t} b`, `${t.slice(0, Math.max(1, t.length - 2))} partial`);
   }
   inputs.push('<s>special tokens</s> <unk> <|endoftext|> <|begin_of_text|> <|im_start|>user\nhi<|im_end|> [CLS] [SEP] <pad>');
+  // Random mixtures (seeded, so the corpus is the same every run).
+  let seed = 20240611;
+  const next = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed; };
+  const pieces = ['the', 'The', ' quick', ' ', '  ', '   ', '\n', '\n\n', '\r\n', '\t', '123', '4567', '3.14', "'s", "'LL",
+    "don't", '!', '?!', '...', '(', ')', '{', '}', '<', '>', '/', '\\', '-', '_', 'é', 'e\u0301', 'ß', 'İ', '中文',
+    '日本語', '한국어', 'مرحبا', 'नमस्ते', 'ไทย', '😀', '👍🏽', '👨‍👩‍👧', '🇯🇵', '\ufffd', '\u00a0', '\u3000', '\u0001',
+    '\u007f', '\u0000', '▁', 'Ġ', 'ﬁ', 'Ⅻ', '𝔘', '𐍈', 'ـ', '\u200b', ...special, ...plain];
+  for (let i = 0; i < 40; i++) {
+    let t = '';
+    const n = next() % 24;
+    for (let k = 0; k < n; k++) t += pieces[next() % pieces.length];
+    inputs.push(t);
+  }
   // A long mixed document.
   inputs.push(Array.from({ length: 12 }, (_, i) => base[(i * 7) % base.length]).join('\n') + base.slice(25, 40).join(' '));
   return inputs;
