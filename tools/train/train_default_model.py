@@ -936,11 +936,13 @@ parameter) would put the model at 15-25M parameters for that many tokens, but th
 {L["train_tokens"] / 1e6:.0f}M tokens, so the run repeats it about {L["epochs"]:.0f} times. Repeated data is worth
 less than new data after a few epochs (Muennighoff et al., 2023, "Scaling Data-Constrained Language Models"),
 which favours a smaller model trained for more epochs over a larger one, and calls for regularization. The
-chosen {L["parameters"] / 1e6:.1f}M-parameter model ({c["num_layers"]} layers x {c["hidden_size"]}: deep-and-narrow, which does
-better than wide at this scale, with a small {c["vocab_size"]}-token vocabulary so that the embedding takes only
-{c["vocab_size"] * c["hidden_size"] / L["parameters"] * 100:.0f}% of the parameters) sits at the low end of the
-compute-optimal range, under the disk limit, and is trained with residual dropout {c["dropout"]} and weight decay;
-the checkpoint with the lowest validation loss is kept in case it still overfits late in the run.
+chosen {L["parameters"] / 1e6:.1f}M-parameter model ({c["num_layers"]} layers of width {c["hidden_size"]}, head dimension
+{c["hidden_size"] // c["num_heads"]}; at this scale depth pays more than width, and the small {c["vocab_size"]}-token
+vocabulary keeps the embedding at {c["vocab_size"] * c["hidden_size"] / L["parameters"] * 100:.0f}% of the parameters)
+sits at the low end of the compute-optimal range and under the disk limit, and is trained with residual dropout
+{c["dropout"]} and weight decay against the repetition; the checkpoint with the lowest validation loss is kept
+in case it still overfits late in the run. A larger model would not fit the 40 MB limit, and a smaller one would
+leave compute unused on a corpus it has not yet memorized.
 
 ## Evaluation
 
