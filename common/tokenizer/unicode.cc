@@ -106,25 +106,6 @@ std::string Utf8Lossy(std::string_view bytes) {
   return out;
 }
 
-size_t CompleteUtf8Prefix(std::string_view bytes) {
-  size_t i = 0;
-  size_t complete = 0;
-  while (i < bytes.size()) {
-    size_t bad = 0;
-    size_t len = WellFormedLength(bytes, i, &bad);
-    if (len > 0) {
-      i += len;
-      complete = i;
-      continue;
-    }
-    // An ill-formed subpart that only failed because the bytes ran out may still complete.
-    if (i + bad == bytes.size()) return complete;
-    i += bad;
-    complete = i;
-  }
-  return complete;
-}
-
 bool IsWhitespace(char32_t c) {
   if (c < 0x80) return c == ' ' || (c >= 0x09 && c <= 0x0D);
   return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_WHITE_SPACE);

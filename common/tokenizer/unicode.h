@@ -48,10 +48,6 @@ bool IsValidUtf8(std::string_view s);
 // subsequence becomes one U+FFFD.
 std::string Utf8Lossy(std::string_view bytes);
 
-// Length of the longest prefix of `bytes` that ends on a complete UTF-8 sequence, treating a
-// trailing incomplete-but-valid-so-far sequence as not yet complete.
-size_t CompleteUtf8Prefix(std::string_view bytes);
-
 // Rust char::is_whitespace (Unicode White_Space).
 bool IsWhitespace(char32_t c);
 // The `regex` crate's \w: Alphabetic, M, Nd, Pc, Join_Control.
