@@ -18,6 +18,17 @@ std::string EnvNameForFlag(const std::string& flag_name) {
   return env;
 }
 
+void NormalizeFlagNames(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    char* arg = argv[i];
+    if (arg[0] != '-' || arg[1] != '-') continue;
+    if (arg[2] == '\0') break;  // "--" ends the flags
+    for (char* c = arg + 2; *c != '\0' && *c != '='; ++c) {
+      if (*c == '-') *c = '_';
+    }
+  }
+}
+
 std::vector<char*> ParseFlagsWithEnvironment(int argc, char** argv,
                                              absl::Span<const char* const> env_flag_names,
                                              const std::string& usage) {
@@ -38,6 +49,7 @@ std::vector<char*> ParseFlagsWithEnvironment(int argc, char** argv,
       std::exit(2);
     }
   }
+  NormalizeFlagNames(argc, argv);
   return absl::ParseCommandLine(argc, argv);
 }
 

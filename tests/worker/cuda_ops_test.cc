@@ -1,0 +1,134 @@
+// The CUDA kernels against the torch reference ops on random inputs (built and run only where CUDA is:
+// the GPU machine). Relative error ||out - ref|| / ||ref|| in float32 of bf16/fp16 results.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "worker/model/layer_ops.h"
+#include "worker/model/layers.h"
+#include "worker/model/paged_attention.h"
+#include "worker/model/rotary.h"
+
+namespace basalt::model {
+namespace {
+
+double RelativeError(const at::Tensor& out, const at::Tensor& ref) {
+  at::Tensor o = out.to(at::kDouble).cpu(), r = ref.to(at::kDouble).cpu();
+  EXPECT_FALSE(at::isnan(o).any().item<bool>()) << "NaN in output";
+  return (o - r).norm().item<double>() / std::max(r.norm().item<double>(), 1e-30);
+}
+
+class CudaOpsTest : public ::testing::TestWithParam<at::ScalarType> {
+ protected:
+  void SetUp() override {
+    if (!at::hasCUDA()) GTEST_FAIL() << "no CUDA device";
+    cuda_ = MakeCudaLayerOps();
+    ASSERT_NE(cuda_, nullptr);
+    torch_ = MakeTorchLayerOps();
+    at::manual_seed(1234);
+  }
+  at::TensorOptions opts() const { return at::TensorOptions().dtype(GetParam()).device(at::kCUDA); }
+  double Tolerance() const { return GetParam() == at::kFloat ? 1e-5 : 1e-2; }
+  std::unique_ptr<LayerOps> cuda_, torch_;
+};
+
+TEST_P(CudaOpsTest, RmsNormAndFusedAdd) {
+  for (bool unit_offset : {false, true}) {
+    NormSpec spec{NormType::kRmsNorm, 1e-5, false, unit_offset};
+    NormWeights w{at::randn({2048}, opts()), {}};
+    at::Tensor x = at::randn({37, 2048}, opts());
+    EXPECT_LT(RelativeError(cuda_->Norm(x, w, spec), torch_->Norm(x, w, spec)), Tolerance());
+    at::Tensor delta = at::randn({37, 2048}, opts());
+    at::Tensor r1 = x.clone(), r2 = x.clone();
+    at::Tensor h1 = cuda_->AddNorm(delta.clone(), r1, w, spec);
+    at::Tensor h2 = torch_->AddNorm(delta.clone(), r2, w, spec);
+    EXPECT_LT(RelativeError(r1, r2), Tolerance());
+    EXPECT_LT(RelativeError(h1, h2), Tolerance());
+  }
+}
+
+TEST_P(CudaOpsTest, GatedActivations) {
+  at::Tensor x = at::randn({19, 2 * 5632}, opts());
+  for (Activation act : {Activation::kSilu, Activation::kGeluTanh, Activation::kGelu}) {
+    EXPECT_LT(RelativeError(cuda_->GatedActivation(x, act), torch_->GatedActivation(x, act)), Tolerance());
+  }
+}
+
+TEST_P(CudaOpsTest, RotaryAndCacheWrite) {
+  const int heads = 8, kv_heads = 2, dim = 64, tokens = 23, blocks = 16, block_size = 16;
+  for (int rotary_dim : {64, 16}) {
+    RopeSpec rope;
+    rope.rotary_dim = rotary_dim;
+    rope.theta = 10000;
+    RotaryEmbedding rotary(rope, dim, 4096, at::kCUDA);
+    AttentionParams params{heads, kv_heads, dim, 0, std::nullopt, 0, {}};
+    AttentionBatch batch;
+    batch.positions = at::randint(0, 3000, {tokens}, at::TensorOptions().dtype(at::kLong).device(at::kCUDA));
+    batch.slot_mapping = at::randperm(blocks * block_size, at::TensorOptions().dtype(at::kLong).device(at::kCUDA))
+                             .narrow(0, 0, tokens);
+    at::Tensor qkv = at::randn({tokens, (heads + 2 * kv_heads) * dim}, opts());
+    at::Tensor k1 = at::zeros({blocks, block_size, kv_heads, dim}, opts()), v1 = at::zeros_like(k1);
+    at::Tensor k2 = k1.clone(), v2 = v1.clone();
+    at::Tensor qkv1 = qkv.clone(), qkv2 = qkv.clone();
+    at::Tensor q1 = cuda_->RotaryAndCacheWrite(qkv1, params, &rotary, batch, k1, v1);
+    at::Tensor q2 = torch_->RotaryAndCacheWrite(qkv2, params, &rotary, batch, k2, v2);
+    EXPECT_LT(RelativeError(q1, q2), Tolerance()) << "rotary_dim " << rotary_dim;
+    EXPECT_LT(RelativeError(k1, k2), Tolerance());
+    EXPECT_LT(RelativeError(v1, v2), Tolerance());
+  }
+}
+
+struct AttentionCase {
+  int heads, kv_heads, dim, window;
+  double softcap;
+};
+
+TEST_P(CudaOpsTest, PagedDecodeAttentionMatchesReference) {
+  std::mt19937 rng(7);
+  for (AttentionCase c : {AttentionCase{32, 4, 64, 0, 0}, AttentionCase{8, 8, 128, 0, 0}, AttentionCase{16, 2, 128, 100, 0},
+                          AttentionCase{8, 4, 256, 0, 30.0}, AttentionCase{12, 12, 64, 0, 0}}) {
+    const int block_size = 16, num_seqs = 9, num_blocks = 1024;
+    at::Tensor key_cache = at::randn({num_blocks, block_size, c.kv_heads, c.dim}, opts());
+    at::Tensor value_cache = at::randn_like(key_cache);
+    AttentionBatch batch;
+    batch.query_start.push_back(0);
+    std::vector<int32_t> perm(num_blocks);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    size_t next = 0, max_blocks = 0;
+    for (int s = 0; s < num_seqs; ++s) {
+      const int context = 1 + static_cast<int>(rng() % 1500);
+      std::vector<int32_t> table(perm.begin() + next, perm.begin() + next + (context + block_size - 1) / block_size);
+      next += table.size();
+      max_blocks = std::max(max_blocks, table.size());
+      batch.block_tables.push_back(table);
+      batch.context_lens.push_back(context);
+      batch.query_start.push_back(s + 1);
+    }
+    std::vector<int32_t> flat(num_seqs * max_blocks, 0), lens;
+    for (int s = 0; s < num_seqs; ++s) {
+      std::copy(batch.block_tables[s].begin(), batch.block_tables[s].end(), flat.begin() + s * max_blocks);
+      lens.push_back(static_cast<int32_t>(batch.context_lens[s]));
+    }
+    batch.block_table_tensor =
+        at::tensor(flat, at::kInt).view({num_seqs, static_cast<int64_t>(max_blocks)}).to(at::kCUDA);
+    batch.context_lens_tensor = at::tensor(lens, at::kInt).to(at::kCUDA);
+    batch.decode_only = true;
+    AttentionParams params{c.heads, c.kv_heads, c.dim, 0, std::nullopt, c.softcap, {}};
+    if (c.window > 0) params.sliding_window = c.window;
+    // q as a strided view, the way it comes out of the fused qkv projection.
+    at::Tensor qkv = at::randn({num_seqs, (c.heads + 2 * c.kv_heads) * c.dim}, opts());
+    at::Tensor q = qkv.narrow(1, 0, c.heads * c.dim).view({num_seqs, c.heads, c.dim});
+    at::Tensor out = cuda_->Attention(q, key_cache, value_cache, batch, params);
+    at::Tensor ref = PagedAttentionReference(q.to(at::kFloat), key_cache.to(at::kFloat), value_cache.to(at::kFloat),
+                                             batch, params);
+    EXPECT_LT(RelativeError(out, ref), Tolerance())
+        << "heads " << c.heads << "/" << c.kv_heads << " dim " << c.dim << " window " << c.window;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(DTypes, CudaOpsTest, ::testing::Values(at::kBFloat16, at::kHalf, at::kFloat),
+                         [](const auto& info) { return std::string(c10::toString(info.param)); });
+
+}  // namespace
+}  // namespace basalt::model
