@@ -278,8 +278,13 @@ Value DoTruncate(Renderer&, const Value& v, const CallArgs& args) {
   std::u32string end_cps = unicode::ToCodePoints(end);
   if (length < static_cast<int64_t>(end_cps.size())) ThrowRender(StrCat("expected length >= ", end_cps.size(), ", got ", length));
   if (leeway < 0) ThrowRender(StrCat("expected leeway >= 0, got ", leeway));
-  std::u32string s = unicode::ToCodePoints(v.Str());
-  if (static_cast<int64_t>(s.size()) <= length + leeway) return Value::String(v.Str());
+  if (!v.is_string()) {
+    // jinja2 takes len() of the value itself: short sequences pass through, anything else fails.
+    if (Length(v) <= length + leeway) return v;
+    ThrowRender(StrCat("'", v.TypeName(), "' object cannot be truncated"));
+  }
+  std::u32string s = unicode::ToCodePoints(v.str());
+  if (static_cast<int64_t>(s.size()) <= length + leeway) return v;
   std::u32string head = s.substr(0, length - end_cps.size());
   if (!b.GetBool(1, false)) {
     size_t space = head.rfind(U' ');

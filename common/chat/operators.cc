@@ -117,6 +117,8 @@ void CheckDefined(const Value& v) {
 
 Value Arithmetic(BinaryExpr::Op op, const Value& a, const Value& b) {
   CheckDefined(a);
+  // str % undefined is allowed: Python sees jinja2's Undefined as a mapping (it has __getitem__).
+  if (op == BinaryExpr::Op::kMod && a.is_string()) return Value::String(PercentFormat(a.str(), b));
   CheckDefined(b);
   using Op = BinaryExpr::Op;
   bool numbers = a.is_number() && b.is_number();

@@ -230,7 +230,9 @@ std::string PercentFormat(std::string_view fmt, const Value& args) {
         ThrowRender(StrCat("unsupported format character '", std::string(1, conv), "'"));
     }
   }
-  if (!used_mapping && mapping == nullptr && next_arg < positional.size()) {
+  // Python skips this check when the argument supports item access (dict, list: PyMapping_Check).
+  bool mapping_like = mapping != nullptr || (args.is_list() && !args.is_tuple()) || args.is_undefined();
+  if (!used_mapping && !mapping_like && next_arg < positional.size()) {
     ThrowRender("not all arguments converted during string formatting");
   }
   return out;
