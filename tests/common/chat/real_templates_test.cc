@@ -30,6 +30,7 @@ struct Conversation {
   bool tools;
   bool add_generation_prompt;
   const char* extra = "";  // more context members, e.g. ,"enable_thinking": false
+  const char* documents = "null";
 };
 
 const Conversation kConversations[] = {
@@ -76,6 +77,8 @@ const Conversation kConversations[] = {
       {"role": "user", "content": "u4"}, {"role": "assistant", "content": "a4"},
       {"role": "user", "content": "u5"}, {"role": "assistant", "content": "a5"},
       {"role": "user", "content": "u6"}])", false, true},
+    {"with_documents", R"([{"role": "user", "content": "Summarize the documents."}])", false, true, "",
+     R"([{"title": "Doc A", "text": "Alpha."}, {"title": "Doc B", "text": "Beta (2024)."}])"},
     {"empty_messages", "[]", false, true},
     {"consecutive_user_messages", R"([{"role": "user", "content": "one"}, {"role": "user", "content": "two"}])", false,
      true},
@@ -102,7 +105,7 @@ std::vector<RenderCase> CasesFor(const std::string& template_name) {
   for (const Conversation& c : kConversations) {
     // transformers always passes tools and documents (None when absent).
     std::string context = std::string("{\"messages\": ") + c.messages + ", \"tools\": " + (c.tools ? kTools : "null") +
-                          ", \"documents\": null, \"add_generation_prompt\": " +
+                          ", \"documents\": " + c.documents + ", \"add_generation_prompt\": " +
                           (c.add_generation_prompt ? "true" : "false") + tokens + c.extra + "}";
     cases.push_back({template_name + "/" + c.name, source, context});
   }
@@ -148,7 +151,8 @@ TEST_P(RealTemplateTest, HfJinjaDifferencesAreKnown) {
 
 INSTANTIATE_TEST_SUITE_P(Templates, RealTemplateTest,
                          ::testing::Values("chatglm3", "deepseek_v3", "gemma3", "gpt4", "internlm2", "llama3",
-                                           "llama3_1", "mistral_nemo", "qwen2_5", "qwen3"));
+                                           "llama3_1", "mistral_nemo", "qwen2_5", "qwen3", "command_r7b",
+                                           "mistral_small_3_1", "glm4_6"));
 
 }  // namespace
 }  // namespace basalt::chat::testing
