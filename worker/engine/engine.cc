@@ -191,6 +191,12 @@ void EngineImpl::Step() {
   }
   cache_->CopyBlocks(plan.block_copies);
   StepLogits logits = runner_->Run(plan, all_positions);
+  // Collected now: contrastive search frees its candidate sequences while it processes the step.
+  std::vector<RequestState*> touched;
+  for (const ScheduledChunk& chunk : plan.chunks) {
+    RequestState* r = chunk.seq->request;
+    if (std::find(touched.begin(), touched.end(), r) == touched.end()) touched.push_back(r);
+  }
   for (const ScheduledChunk& chunk : plan.chunks) scheduler_->OnChunkComputed(chunk);
   RecordPromptLogprobs(plan, logits, all_positions);
   SampleAndAppend(plan, logits);
@@ -200,11 +206,6 @@ void EngineImpl::Step() {
     ContrastiveAfterStep(plan, logits);
   }
 
-  std::vector<RequestState*> touched;
-  for (const ScheduledChunk& chunk : plan.chunks) {
-    RequestState* r = chunk.seq->request;
-    if (std::find(touched.begin(), touched.end(), r) == touched.end()) touched.push_back(r);
-  }
   for (RequestState* r : touched) Report(r);
 }
 
