@@ -5,7 +5,9 @@
 // Decode(prompt context + ids) minus the context's own text:
 //   - a trailing U+FFFD may be an incomplete UTF-8 sequence (byte-level), so it waits;
 //   - a trailing run of "<0xAB>" tokens is decoded as a whole by ByteFallback, so it waits;
-//   - with clean_up_tokenization_spaces, a space near the end may still be deleted (" ." -> ".").
+//   - transformers' clean-up (" ." -> ".", " ' " -> "'", ...) deletes spaces depending on what
+//     follows them, and one rule's match can pre-empt or complete another's, so the raw decoder
+//     output is cut before the last cluster of nearby spaces and only that stable prefix is cleaned.
 #include <algorithm>
 
 #include "common/tokenizer/tokenizer.h"
@@ -20,13 +22,15 @@ constexpr size_t kContextIds = 4;
 constexpr size_t kMaxWindow = 16;
 // Visible ids kept at the start of a rebased window.
 constexpr size_t kRebaseKeep = 3;
+// Clean-up patterns span at most four characters; a space this far from the next one (and from the
+// end) has its fate decided.
+constexpr size_t kCleanupReach = 8;
 
 bool IsByteToken(const std::string& token) {
   return token.size() == 6 && token.compare(0, 3, "<0x") == 0 && token[5] == '>';
 }
 
 constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";
-
 
 }  // namespace
 
@@ -57,23 +61,24 @@ size_t StreamingDecoder::StableEnd() const {
   return saw_byte ? end : ids_.size();
 }
 
-size_t StreamingDecoder::StableLength(const std::string& text) const {
-  size_t len = text.size();
-  while (len >= kReplacementChar.size() && text.compare(len - kReplacementChar.size(), kReplacementChar.size(),
-                                                        kReplacementChar) == 0) {
+size_t StreamingDecoder::StableLength(const std::string& raw) const {
+  size_t len = raw.size();
+  while (len >= kReplacementChar.size() &&
+         raw.compare(len - kReplacementChar.size(), kReplacementChar.size(), kReplacementChar) == 0) {
     len -= kReplacementChar.size();
   }
   if (tokenizer_.config().clean_up_tokenization_spaces) {
-    // Every clean-up rule deletes a space that starts its pattern, and a rule can complete another
-    // (" n ' t" -> " n't" -> "n't"), so later text can only delete a space among the last few
-    // characters: hold back from the first space in the last six.
+    // Cut before the first space of the cluster that reaches the end: spaces within kCleanupReach of
+    // each other (or of the end) may still be kept or deleted.
     size_t cut = len;
-    size_t chars = 0;
-    for (size_t i = len; i > 0 && chars < 6;) {
+    size_t reach_from = len;
+    for (size_t i = len; i > 0;) {
       --i;
-      if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
-      ++chars;
-      if (text[i] == ' ') cut = i;
+      if (reach_from - i > kCleanupReach) break;
+      if (raw[i] == ' ') {
+        cut = i;
+        reach_from = i;
+      }
     }
     len = cut;
   }
@@ -81,23 +86,26 @@ size_t StreamingDecoder::StableLength(const std::string& text) const {
 }
 
 std::string StreamingDecoder::Add(int32_t id) {
+  const Tokenizer::Impl& impl = tokenizer_.impl();
+  const bool cleanup = tokenizer_.config().clean_up_tokenization_spaces;
   ids_.push_back(id);
   size_t stable_end = StableEnd();
   read_offset_ = stable_end;
-  std::string text = tokenizer_.Decode(
+  std::string raw = impl.DecodeIds(
       absl::Span<const int32_t>(ids_.data() + prefix_offset_, stable_end - prefix_offset_), skip_special_tokens_);
-  size_t stable = StableLength(text);
+  size_t stable = StableLength(raw);
+  bool all_stable = stable_end == ids_.size() && stable == raw.size();
+  raw.resize(stable);
+  std::string text = cleanup ? CleanUpTokenization(std::move(raw)) : std::move(raw);
   std::string delta;
-  if (stable > window_text_.size() && text.compare(0, window_text_.size(), window_text_) == 0) {
-    delta = text.substr(window_text_.size(), stable - window_text_.size());
-    window_text_.assign(text, 0, stable);
+  if (text.size() > window_text_.size() && text.compare(0, window_text_.size(), window_text_) == 0) {
+    delta = text.substr(window_text_.size());
+    window_text_ = std::move(text);
   }
   // Rebase the window once everything in it is final. It must start with a few ids that decode to
   // something (skipped specials do not count): first-token rules then fall on text already accounted
   // for, never on a new id.
-  if (stable_end == ids_.size() && stable == text.size() && window_text_.size() == text.size() &&
-      ids_.size() - prefix_offset_ > kMaxWindow) {
-    const Tokenizer::Impl& impl = tokenizer_.impl();
+  if (all_stable && ids_.size() - prefix_offset_ > kMaxWindow) {
     size_t start = ids_.size(), visible = 0;
     while (start > prefix_offset_ && visible < kRebaseKeep) {
       --start;

@@ -113,10 +113,16 @@ std::optional<std::string> Tokenizer::Impl::DecodeToken(int32_t id) const {
   return std::nullopt;
 }
 
-std::string Tokenizer::Impl::DecodeTokens(std::vector<std::string> tokens) const {
-  std::string text = decoder ? decoder->Decode(std::move(tokens)) : absl::StrJoin(tokens, " ");
-  if (config.clean_up_tokenization_spaces) text = CleanUpTokenization(std::move(text));
-  return text;
+std::string Tokenizer::Impl::DecodeIds(absl::Span<const int32_t> ids, bool skip_special_tokens) const {
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
+  for (int32_t id : ids) {
+    std::optional<std::string> token = DecodeToken(id);
+    if (!token) continue;
+    if (skip_special_tokens && added.IsSpecialToken(*token)) continue;
+    tokens.push_back(std::move(*token));
+  }
+  return decoder ? decoder->Decode(std::move(tokens)) : absl::StrJoin(tokens, " ");
 }
 
 Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -255,15 +261,9 @@ absl::StatusOr<Encoding> Tokenizer::Encode(std::string_view text, bool add_speci
 }
 
 std::string Tokenizer::Decode(absl::Span<const int32_t> ids, bool skip_special_tokens) const {
-  std::vector<std::string> tokens;
-  tokens.reserve(ids.size());
-  for (int32_t id : ids) {
-    std::optional<std::string> token = impl_->DecodeToken(id);
-    if (!token) continue;
-    if (skip_special_tokens && impl_->added.IsSpecialToken(*token)) continue;
-    tokens.push_back(std::move(*token));
-  }
-  return impl_->DecodeTokens(std::move(tokens));
+  std::string text = impl_->DecodeIds(ids, skip_special_tokens);
+  if (impl_->config.clean_up_tokenization_spaces) text = CleanUpTokenization(std::move(text));
+  return text;
 }
 
 size_t Tokenizer::VocabSize() const {

@@ -98,8 +98,8 @@ class StreamingDecoder {
  private:
   // The end of the ids whose text can no longer change (later ids may extend a byte run).
   size_t StableEnd() const;
-  // Length of the prefix of `text` that later ids cannot change.
-  size_t StableLength(const std::string& text) const;
+  // Length of the prefix of the raw decoder output (before clean-up) that later ids cannot change.
+  size_t StableLength(const std::string& raw) const;
 
   const Tokenizer& tokenizer_;
   bool skip_special_tokens_;

@@ -27,8 +27,9 @@ struct Tokenizer::Impl {
   // The string decoding uses for `id` (an added token's normalized form, or the vocabulary
   // entry); nullopt for ids outside the vocabulary.
   std::optional<std::string> DecodeToken(int32_t id) const;
-  // Decodes token strings (the decoder chain, then transformers' clean-up when configured).
-  std::string DecodeTokens(std::vector<std::string> tokens) const;
+  // Decodes ids through the decoder chain, without transformers' clean-up (Decode adds it when
+  // tokenizer_config.json asks for it).
+  std::string DecodeIds(absl::Span<const int32_t> ids, bool skip_special_tokens) const;
 };
 
 }  // namespace basalt::tokenizer

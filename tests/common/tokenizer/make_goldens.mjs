@@ -16,6 +16,16 @@
 //   - decode applies clean_up_tokenization_spaces from tokenizer_config.json.
 // transformers.js (@huggingface/transformers, a JS port) is run on the same inputs too; where it
 // disagrees with Rust the line gets "js_ids" / "js_decoded" (information only: Rust is the target).
+// Known disagreements (transformers.js 4.3.1, tokenizers.js 0.2.0):
+//   - deepseek_v3: its LlamaTokenizerFast class adds BOS in transformers; transformers.js keeps the
+//     ByteLevel post-processor of tokenizer.json (no BOS).
+//   - internlm2: transformers adds tokenizer_config.json's added_tokens_decoder/special tokens
+//     ("</s>", "<|im_start|>", ...) as added tokens; transformers.js only knows tokenizer.json's.
+//   - data/charbpe-suffix, data/prefix-bpe: the JS BPE mishandles end_of_word_suffix /
+//     continuing_subword_prefix (unknown tokens, other merges).
+//   - data/metaspace-legacy: the JS BPE applies ignore_merges differently.
+//   - data/ctc-chars: the JS CTC decoder drops a lone word delimiter.
+//   - data/roberta-bytelevel: the JS ByteLevel decoder drops the prefix space.
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
