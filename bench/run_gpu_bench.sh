@@ -11,7 +11,9 @@ out=${OUT:-bench-out}
 mkdir -p "$out"
 model=/tmp/tinyllama-random
 [ -f $model/model.safetensors ] || "$build/bin/basalt-bench" make-model $model
-python3 bench/hf_baseline.py $model "$out/baseline.json" ${HF_ARGS:-} > "$out/hf_baseline.log" 2>&1 || {
+# Python must not see the Debian libraries that gpu-env.sh puts on LD_LIBRARY_PATH for the C++ build.
+LD_LIBRARY_PATH=${PYTHON_LD_LIBRARY_PATH-$LD_LIBRARY_PATH} python3 bench/hf_baseline.py $model "$out/baseline.json" \
+  ${HF_ARGS:-} > "$out/hf_baseline.log" 2>&1 || {
   tail -20 "$out/hf_baseline.log"; }
 grep "transformers generate" "$out/hf_baseline.log" || true
 "$build/bin/basalt-worker" --model $model --device cuda --listen 127.0.0.1:50051 ${WORKER_ARGS:-} \
@@ -26,8 +28,12 @@ label="$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)"
 if [ -x "$build/bin/basalt-gateway" ] && [ -z "${SKIP_HTTP:-}" ]; then
   "$build/bin/basalt-gateway" --worker 127.0.0.1:50051 --listen 127.0.0.1:8000 > "$out/gateway.log" 2>&1 &
   gateway=$!
-  for i in $(seq 60); do curl -sf 127.0.0.1:8000/health >/dev/null && break; sleep 0.5; done
-  model_name=$(curl -s 127.0.0.1:8000/v1/models | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])')
+  py() { LD_LIBRARY_PATH=${PYTHON_LD_LIBRARY_PATH-$LD_LIBRARY_PATH} python3 "$@"; }
+  for i in $(seq 60); do
+    py -c 'import urllib.request; urllib.request.urlopen("http://127.0.0.1:8000/health")' 2>/dev/null && break
+    sleep 0.5
+  done
+  model_name=$(py -c 'import json,urllib.request; print(json.load(urllib.request.urlopen("http://127.0.0.1:8000/v1/models"))["data"][0]["id"])')
   "$build/bin/basalt-bench" run --http 127.0.0.1:8000 --model "$model_name" --concurrency "$conc" \
     --prompt-lens "$prompts" --baseline "$out/baseline.json" --json "$out/http.json" --label "$label"
 fi

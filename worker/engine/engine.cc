@@ -45,7 +45,8 @@ EngineImpl::EngineImpl(const EngineOptions& options, std::unique_ptr<LoadedModel
   sched.block_size = options_.block_size;
   sched.num_blocks = kv.num_blocks;
   scheduler_ = std::make_unique<Scheduler>(sched);
-  runner_ = std::make_unique<ModelRunner>(m, *cache_);
+  runner_ = std::make_unique<ModelRunner>(m, *cache_, options_.cuda_graphs, std::min(options_.max_num_seqs, 512),
+                                          kv.max_model_len);
   sampler_ = std::make_unique<Sampler>(spec.vocab_size, model_->description.eos_token_ids);
   outputs_ = std::make_unique<OutputProcessor>(*model_->tokenizer, model_->description.eos_token_ids,
                                                model_->description.max_model_len);

@@ -2,11 +2,37 @@
 
 #include <algorithm>
 
+#if defined(BASALT_WITH_CUDA)
+#include "worker/engine/cuda_graph_runner.h"
+#endif
+
 namespace basalt::engine {
 
-ModelRunner::ModelRunner(const model::DecoderModel& model, model::KvCache& cache) : model_(model), cache_(cache) {}
+#if !defined(BASALT_WITH_CUDA)
+class CudaGraphRunner {};
+#endif
+
+ModelRunner::ModelRunner(const model::DecoderModel& model, model::KvCache& cache, bool cuda_graphs, int max_batch,
+                         int max_model_len)
+    : model_(model), cache_(cache) {
+#if defined(BASALT_WITH_CUDA)
+  if (cuda_graphs && model.uses_cuda_kernels() && max_batch > 0) {
+    const int max_blocks = (max_model_len + cache.block_size() - 1) / cache.block_size();
+    graphs_ = std::make_unique<CudaGraphRunner>(model, cache, max_batch, max_blocks);
+  }
+#else
+  (void)cuda_graphs;
+  (void)max_batch;
+  (void)max_model_len;
+#endif
+}
+
+ModelRunner::~ModelRunner() = default;
 
 StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_positions) {
+#if defined(BASALT_WITH_CUDA)
+  if (graphs_ && graphs_->CanRun(plan, all_positions)) return graphs_->Run(plan);
+#endif
   const int block_size = cache_.block_size();
   const int64_t total = plan.num_tokens;
   const int64_t num_seqs = static_cast<int64_t>(plan.chunks.size());

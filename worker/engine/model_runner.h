@@ -23,9 +23,15 @@ struct StepLogits {
   std::vector<int64_t> num_rows;
 };
 
+class CudaGraphRunner;
+
 class ModelRunner {
  public:
-  ModelRunner(const model::DecoderModel& model, model::KvCache& cache);
+  // With `cuda_graphs` (and a CUDA build, a model on the GPU), pure decode steps of up to `max_batch`
+  // sequences replay captured CUDA graphs.
+  ModelRunner(const model::DecoderModel& model, model::KvCache& cache, bool cuda_graphs = false, int max_batch = 0,
+              int max_model_len = 0);
+  ~ModelRunner();
 
   // `all_positions[i]`: chunk i needs logits for each of its positions (prompt logprobs), not just the
   // last one.
@@ -34,6 +40,7 @@ class ModelRunner {
  private:
   const model::DecoderModel& model_;
   model::KvCache& cache_;
+  std::unique_ptr<CudaGraphRunner> graphs_;
 };
 
 }  // namespace basalt::engine
