@@ -256,17 +256,8 @@ std::string UnescapeString(std::string_view body, int line) {
           // backslashreplace turned the character into \xNN / \uNNNN, and the escaped backslash before
           // it keeps that text literal.
           size_t start = i - 1;
-          char32_t cp = unicode::DecodeNext(body, &start);
+          out += EscapeCodePoint(unicode::DecodeNext(body, &start));
           i = start;
-          char buf[16];
-          if (cp < 0x100) {
-            std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(cp));
-          } else if (cp < 0x10000) {
-            std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(cp));
-          } else {
-            std::snprintf(buf, sizeof(buf), "\\U%08x", static_cast<unsigned>(cp));
-          }
-          out += buf;
         } else {
           out += '\\';
           out += c;

@@ -115,23 +115,19 @@ ExprPtr Parser::ParseCondExpr() {
   return expr1;
 }
 
-ExprPtr Parser::ParseOr() {
-  ExprPtr left = ParseAnd();
-  while (IsName("or")) {
+// Left-associative `operand (keyword operand)*` for `or` and `and`.
+ExprPtr Parser::ParseLogical(std::string_view keyword, BinaryExpr::Op op, ExprPtr (Parser::*operand)()) {
+  ExprPtr left = (this->*operand)();
+  while (IsName(keyword)) {
     int line = Next().line;
-    left = std::make_unique<BinaryExpr>(BinaryExpr::Op::kOr, std::move(left), ParseAnd(), line);
+    left = std::make_unique<BinaryExpr>(op, std::move(left), (this->*operand)(), line);
   }
   return left;
 }
 
-ExprPtr Parser::ParseAnd() {
-  ExprPtr left = ParseNot();
-  while (IsName("and")) {
-    int line = Next().line;
-    left = std::make_unique<BinaryExpr>(BinaryExpr::Op::kAnd, std::move(left), ParseNot(), line);
-  }
-  return left;
-}
+ExprPtr Parser::ParseOr() { return ParseLogical("or", BinaryExpr::Op::kOr, &Parser::ParseAnd); }
+
+ExprPtr Parser::ParseAnd() { return ParseLogical("and", BinaryExpr::Op::kAnd, &Parser::ParseNot); }
 
 ExprPtr Parser::ParseNot() {
   if (IsName("not")) {
@@ -341,9 +337,7 @@ ExprPtr Parser::ParsePostfix(ExprPtr node) {
     if (IsOp(".") || IsOp("[")) {
       node = ParseSubscript(std::move(node));
     } else if (IsOp("(")) {
-      auto call = std::make_unique<CallExpr>(std::move(node), Current().line);
-      ParseCallArgs(&call->args);
-      node = std::move(call);
+      node = ParseCall(std::move(node));
     } else {
       return node;
     }
@@ -357,13 +351,17 @@ ExprPtr Parser::ParseFilterExpr(ExprPtr node) {
     } else if (IsName("is")) {
       node = ParseTest(std::move(node));
     } else if (IsOp("(")) {
-      auto call = std::make_unique<CallExpr>(std::move(node), Current().line);
-      ParseCallArgs(&call->args);
-      node = std::move(call);
+      node = ParseCall(std::move(node));
     } else {
       return node;
     }
   }
+}
+
+ExprPtr Parser::ParseCall(ExprPtr callee) {
+  auto call = std::make_unique<CallExpr>(std::move(callee), Current().line);
+  ParseCallArgs(&call->args);
+  return call;
 }
 
 ExprPtr Parser::ParseSubscript(ExprPtr node) {

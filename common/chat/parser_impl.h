@@ -49,6 +49,7 @@ class Parser {
 
   // Expression levels (parser_expr.cc).
   ExprPtr ParseCondExpr();
+  ExprPtr ParseLogical(std::string_view keyword, BinaryExpr::Op op, ExprPtr (Parser::*operand)());
   ExprPtr ParseOr();
   ExprPtr ParseAnd();
   ExprPtr ParseNot();
@@ -60,6 +61,7 @@ class Parser {
   ExprPtr ParseUnary(bool with_filter);
   ExprPtr ParseList();
   ExprPtr ParseDict();
+  ExprPtr ParseCall(ExprPtr callee);
   ExprPtr ParseSubscript(ExprPtr node);
   ExprPtr ParseSubscribed();
   ExprPtr ParseFilterExpr(ExprPtr node);

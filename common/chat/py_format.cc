@@ -47,6 +47,18 @@ std::string FormatFloat(double d) {
   return out + exp_buf;
 }
 
+std::string EscapeCodePoint(char32_t cp) {
+  char buf[16];
+  if (cp < 0x100) {
+    std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(cp));
+  } else if (cp < 0x10000) {
+    std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(cp));
+  } else {
+    std::snprintf(buf, sizeof(buf), "\\U%08x", static_cast<unsigned>(cp));
+  }
+  return buf;
+}
+
 std::string StringRepr(std::string_view s) {
   bool has_single = s.find('\'') != std::string_view::npos;
   bool has_double = s.find('"') != std::string_view::npos;
@@ -66,15 +78,7 @@ std::string StringRepr(std::string_view s) {
     } else if (unicode::IsPrintable(cp)) {
       unicode::AppendUtf8(&out, cp);
     } else {
-      char buf[16];
-      if (cp < 0x100) {
-        std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned>(cp));
-      } else if (cp < 0x10000) {
-        std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(cp));
-      } else {
-        std::snprintf(buf, sizeof(buf), "\\U%08x", static_cast<unsigned>(cp));
-      }
-      out += buf;
+      out += EscapeCodePoint(cp);
     }
   }
   out += quote;

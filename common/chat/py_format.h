@@ -9,6 +9,8 @@ namespace basalt::chat {
 
 // repr(float): the shortest string that round-trips, in Python's layout (1.0, 1e+16, 1.5e-05, inf).
 std::string FormatFloat(double d);
+// \xNN, \uNNNN or \UNNNNNNNN for one code point, as repr() and backslashreplace write it.
+std::string EscapeCodePoint(char32_t cp);
 // repr(str): quotes chosen as Python does, non-printable characters escaped.
 std::string StringRepr(std::string_view s);
 // printf-style `fmt % args` (args: a tuple of values, a dict for %(name)s, or one value).
