@@ -348,10 +348,6 @@ absl::Status BpeModel::Init(const rapidjson::Value& json) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Model>> MakeBpeModel(const rapidjson::Value& json) {
-  auto model = std::make_unique<BpeModel>();
-  BASALT_RETURN_IF_ERROR(model->Init(json));
-  return std::unique_ptr<Model>(std::move(model));
-}
+absl::StatusOr<std::unique_ptr<Model>> MakeBpeModel(const rapidjson::Value& json) { return InitModel<BpeModel>(json); }
 
 }  // namespace basalt::tokenizer

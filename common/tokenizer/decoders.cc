@@ -295,16 +295,6 @@ class SequenceDecoder : public Decoder {
   std::vector<std::unique_ptr<Decoder>> items_;
 };
 
-absl::StatusOr<char32_t> OneChar(const rapidjson::Value& json, std::string_view key, std::string_view fallback,
-                                 std::string_view component) {
-  BASALT_ASSIGN_OR_RETURN(std::string text, Field<std::string>(json, key, std::string(fallback), component));
-  if (text.empty() || !IsValidUtf8(text) || CountCodePoints(text) != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(Av(component), ": '", Av(key), "' must be one character"));
-  }
-  size_t i = 0;
-  return NextCodePoint(text, i);
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Decoder>> MakeDecoder(const rapidjson::Value& json) {
@@ -312,7 +302,7 @@ absl::StatusOr<std::unique_ptr<Decoder>> MakeDecoder(const rapidjson::Value& jso
   std::string type = TypeOf(json);
   if (type == "ByteLevel") return std::unique_ptr<Decoder>(new ByteLevelDecoder());
   if (type == "Metaspace") {
-    BASALT_ASSIGN_OR_RETURN(char32_t replacement, OneChar(json, "replacement", "\xE2\x96\x81", type));
+    BASALT_ASSIGN_OR_RETURN(char32_t replacement, CharField(json, "replacement", "\xE2\x96\x81", type));
     BASALT_ASSIGN_OR_RETURN(std::string scheme, Field<std::string>(json, "prepend_scheme", "always", type));
     bool strip_first = scheme != "never";
     const rapidjson::Value* legacy = json::Find(json, "add_prefix_space");
@@ -322,7 +312,7 @@ absl::StatusOr<std::unique_ptr<Decoder>> MakeDecoder(const rapidjson::Value& jso
   if (type == "ByteFallback") return std::unique_ptr<Decoder>(new ByteFallbackDecoder());
   if (type == "Fuse") return std::unique_ptr<Decoder>(new FuseDecoder());
   if (type == "Strip") {
-    BASALT_ASSIGN_OR_RETURN(char32_t content, OneChar(json, "content", " ", type));
+    BASALT_ASSIGN_OR_RETURN(char32_t content, CharField(json, "content", " ", type));
     BASALT_ASSIGN_OR_RETURN(int64_t start, Field<int64_t>(json, "start", 0, type));
     BASALT_ASSIGN_OR_RETURN(int64_t stop, Field<int64_t>(json, "stop", 0, type));
     if (start < 0 || stop < 0) return absl::InvalidArgumentError("Strip: 'start' and 'stop' must be non-negative");
@@ -351,13 +341,7 @@ absl::StatusOr<std::unique_ptr<Decoder>> MakeDecoder(const rapidjson::Value& jso
     return std::unique_ptr<Decoder>(new CtcDecoder(std::move(pad), std::move(delimiter), cleanup));
   }
   if (type == "Sequence") {
-    const rapidjson::Value* list = json::Find(json, "decoders");
-    if (list == nullptr || !list->IsArray()) return absl::InvalidArgumentError("Sequence decoder: 'decoders' must be an array");
-    std::vector<std::unique_ptr<Decoder>> items;
-    for (const rapidjson::Value& item : list->GetArray()) {
-      BASALT_ASSIGN_OR_RETURN(std::unique_ptr<Decoder> d, MakeDecoder(item));
-      items.push_back(std::move(d));
-    }
+    BASALT_ASSIGN_OR_RETURN(auto items, ParseList<Decoder>(json, "decoders", "Sequence decoder", MakeDecoder));
     return std::unique_ptr<Decoder>(new SequenceDecoder(std::move(items)));
   }
   return absl::InvalidArgumentError(absl::StrCat("unsupported decoder type \"", type, "\""));

@@ -1,4 +1,7 @@
 #include "common/tokenizer/json_fields.h"
+
+#include "common/status/status_macros.h"
+#include "common/tokenizer/unicode.h"
 #include "common/tokenizer/string_view_compat.h"
 
 namespace basalt::tokenizer {
@@ -10,6 +13,16 @@ absl::StatusOr<std::string> RequiredString(const rapidjson::Value& object, std::
     return absl::InvalidArgumentError(absl::StrCat(Av(component), ": '", Av(key), "' must be a string"));
   }
   return std::string(v->GetString(), v->GetStringLength());
+}
+
+absl::StatusOr<char32_t> CharField(const rapidjson::Value& object, std::string_view key, std::string_view fallback,
+                                   std::string_view component) {
+  BASALT_ASSIGN_OR_RETURN(std::string text, Field<std::string>(object, key, std::string(fallback), component));
+  if (text.empty() || !IsValidUtf8(text) || CountCodePoints(text) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(Av(component), ": '", Av(key), "' must be one character"));
+  }
+  size_t i = 0;
+  return NextCodePoint(text, i);
 }
 
 std::string TypeOf(const rapidjson::Value& object) {

@@ -55,6 +55,15 @@ class Vocab {
 // Reads a {"token": id, ...} object.
 absl::StatusOr<Vocab> ParseVocabObject(const rapidjson::Value& json, std::string_view component);
 
+// Builds a model of type M, which has `absl::Status Init(const rapidjson::Value&)`.
+template <typename M>
+absl::StatusOr<std::unique_ptr<Model>> InitModel(const rapidjson::Value& json) {
+  auto model = std::make_unique<M>();
+  absl::Status status = model->Init(json);
+  if (!status.ok()) return status;
+  return std::unique_ptr<Model>(std::move(model));
+}
+
 absl::StatusOr<std::unique_ptr<Model>> MakeBpeModel(const rapidjson::Value& json);
 absl::StatusOr<std::unique_ptr<Model>> MakeUnigramModel(const rapidjson::Value& json);
 absl::StatusOr<std::unique_ptr<Model>> MakeWordPieceModel(const rapidjson::Value& json);

@@ -242,16 +242,8 @@ absl::StatusOr<std::unique_ptr<Normalizer>> MakeNormalizer(const rapidjson::Valu
     return std::unique_ptr<Normalizer>(new Prepend(std::move(prepend)));
   }
   if (type == "Sequence") {
-    const rapidjson::Value* list = json::Find(json, "normalizers");
-    if (list == nullptr || !list->IsArray()) {
-      return absl::InvalidArgumentError("Sequence normalizer: 'normalizers' must be an array");
-    }
-    std::vector<std::unique_ptr<Normalizer>> normalizers;
-    for (const rapidjson::Value& item : list->GetArray()) {
-      BASALT_ASSIGN_OR_RETURN(std::unique_ptr<Normalizer> n, MakeNormalizer(item));
-      normalizers.push_back(std::move(n));
-    }
-    return std::unique_ptr<Normalizer>(new SequenceNormalizer(std::move(normalizers)));
+    BASALT_ASSIGN_OR_RETURN(auto items, ParseList<Normalizer>(json, "normalizers", "Sequence normalizer", MakeNormalizer));
+    return std::unique_ptr<Normalizer>(new SequenceNormalizer(std::move(items)));
   }
   return absl::InvalidArgumentError(absl::StrCat("unsupported normalizer type \"", type, "\""));
 }

@@ -247,15 +247,8 @@ absl::StatusOr<std::unique_ptr<PostProcessor>> MakePostProcessor(const rapidjson
     return std::unique_ptr<PostProcessor>(new ClsSepProcessor(std::move(cls), std::move(sep), trim, prefix));
   }
   if (type == "Sequence") {
-    const rapidjson::Value* list = json::Find(json, "processors");
-    if (list == nullptr || !list->IsArray()) {
-      return absl::InvalidArgumentError("Sequence post-processor: 'processors' must be an array");
-    }
-    std::vector<std::unique_ptr<PostProcessor>> items;
-    for (const rapidjson::Value& item : list->GetArray()) {
-      BASALT_ASSIGN_OR_RETURN(std::unique_ptr<PostProcessor> p, MakePostProcessor(item));
-      items.push_back(std::move(p));
-    }
+    BASALT_ASSIGN_OR_RETURN(auto items,
+                            ParseList<PostProcessor>(json, "processors", "Sequence post-processor", MakePostProcessor));
     return std::unique_ptr<PostProcessor>(new SequenceProcessor(std::move(items)));
   }
   return absl::InvalidArgumentError(absl::StrCat("unsupported post_processor type \"", type, "\""));

@@ -257,18 +257,8 @@ class SequencePreTokenizer : public PreTokenizer {
   std::vector<std::unique_ptr<PreTokenizer>> items_;
 };
 
-absl::StatusOr<char32_t> SingleChar(const rapidjson::Value& json, std::string_view key, std::string_view fallback,
-                                    std::string_view component) {
-  BASALT_ASSIGN_OR_RETURN(std::string text, Field<std::string>(json, key, std::string(fallback), component));
-  if (text.empty() || !IsValidUtf8(text) || CountCodePoints(text) != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(Av(component), ": '", Av(key), "' must be one character"));
-  }
-  size_t i = 0;
-  return NextCodePoint(text, i);
-}
-
 absl::StatusOr<std::unique_ptr<PreTokenizer>> MakeMetaspace(const rapidjson::Value& json) {
-  BASALT_ASSIGN_OR_RETURN(char32_t replacement, SingleChar(json, "replacement", "\xE2\x96\x81", "Metaspace"));
+  BASALT_ASSIGN_OR_RETURN(char32_t replacement, CharField(json, "replacement", "\xE2\x96\x81", "Metaspace"));
   BASALT_ASSIGN_OR_RETURN(std::string scheme_name, Field<std::string>(json, "prepend_scheme", "", "Metaspace"));
   BASALT_ASSIGN_OR_RETURN(bool split, Field<bool>(json, "split", true, "Metaspace"));
   PrependScheme scheme = PrependScheme::kAlways;
@@ -342,7 +332,7 @@ absl::StatusOr<std::unique_ptr<PreTokenizer>> MakePreTokenizer(const rapidjson::
   if (type == "BertPreTokenizer") return std::unique_ptr<PreTokenizer>(new BertPreTokenizer());
   if (type == "UnicodeScripts") return std::unique_ptr<PreTokenizer>(new UnicodeScripts());
   if (type == "CharDelimiterSplit") {
-    BASALT_ASSIGN_OR_RETURN(char32_t delimiter, SingleChar(json, "delimiter", "", type));
+    BASALT_ASSIGN_OR_RETURN(char32_t delimiter, CharField(json, "delimiter", "", type));
     return std::unique_ptr<PreTokenizer>(
         new PredicateSplit([delimiter](char32_t c) { return c == delimiter; }, SplitBehavior::kRemoved));
   }
@@ -352,15 +342,8 @@ absl::StatusOr<std::unique_ptr<PreTokenizer>> MakePreTokenizer(const rapidjson::
     return std::unique_ptr<PreTokenizer>(new FixedLength(static_cast<size_t>(length)));
   }
   if (type == "Sequence") {
-    const rapidjson::Value* list = json::Find(json, "pretokenizers");
-    if (list == nullptr || !list->IsArray()) {
-      return absl::InvalidArgumentError("Sequence pre-tokenizer: 'pretokenizers' must be an array");
-    }
-    std::vector<std::unique_ptr<PreTokenizer>> items;
-    for (const rapidjson::Value& item : list->GetArray()) {
-      BASALT_ASSIGN_OR_RETURN(std::unique_ptr<PreTokenizer> p, MakePreTokenizer(item));
-      items.push_back(std::move(p));
-    }
+    BASALT_ASSIGN_OR_RETURN(auto items,
+                            ParseList<PreTokenizer>(json, "pretokenizers", "Sequence pre-tokenizer", MakePreTokenizer));
     return std::unique_ptr<PreTokenizer>(new SequencePreTokenizer(std::move(items)));
   }
   return absl::InvalidArgumentError(absl::StrCat("unsupported pre_tokenizer type \"", type, "\""));

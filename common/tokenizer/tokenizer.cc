@@ -97,6 +97,17 @@ std::vector<AddedToken> TransformersExtraTokens(const ParsedTokenizerConfig& par
   return to_add;
 }
 
+// Builds one pipeline component; errors name the part of tokenizer.json.
+template <typename T, typename Make>
+absl::Status LoadComponent(const rapidjson::Value& json, std::string_view part, Make make, std::unique_ptr<T>& out) {
+  auto made = make(json);
+  if (!made.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("tokenizer.json ", Av(part), ": ", made.status().message()));
+  }
+  out = std::move(*made);
+  return absl::OkStatus();
+}
+
 // transformers' Llama and Gemma fast tokenizers rebuild the post-processor from add_bos_token /
 // add_eos_token (defaults true / false) when they load.
 bool RebuildsBosEos(const std::string& tokenizer_class) {
@@ -139,33 +150,25 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view 
                                                    ": ", rapidjson::GetParseError_En(doc.GetParseError())));
   }
   if (!doc.IsObject()) return absl::InvalidArgumentError("tokenizer.json must be a JSON object");
-  auto where = [](std::string_view part, const absl::Status& s) {
-    return absl::InvalidArgumentError(absl::StrCat("tokenizer.json ", Av(part), ": ", s.message()));
-  };
 
   auto impl = std::make_unique<Impl>();
   const rapidjson::Value* model = json::Find(doc, "model");
   if (model == nullptr) return absl::InvalidArgumentError("tokenizer.json: missing 'model'");
-  if (auto m = MakeModel(*model); m.ok()) impl->model = std::move(*m);
-  else return where("model", m.status());
-  if (const rapidjson::Value* v = json::Find(doc, "normalizer"); v != nullptr && !v->IsNull()) {
-    if (auto n = MakeNormalizer(*v); n.ok()) impl->normalizer = std::move(*n);
-    else return where("normalizer", n.status());
-  }
-  if (const rapidjson::Value* v = json::Find(doc, "pre_tokenizer"); v != nullptr && !v->IsNull()) {
-    if (auto p = MakePreTokenizer(*v); p.ok()) impl->pre_tokenizer = std::move(*p);
-    else return where("pre_tokenizer", p.status());
-  }
-  if (const rapidjson::Value* v = json::Find(doc, "post_processor"); v != nullptr && !v->IsNull()) {
-    if (auto p = MakePostProcessor(*v); p.ok()) impl->post_processor = std::move(*p);
-    else return where("post_processor", p.status());
-  }
-  if (const rapidjson::Value* v = json::Find(doc, "decoder"); v != nullptr && !v->IsNull()) {
-    if (auto d = MakeDecoder(*v); d.ok()) impl->decoder = std::move(*d);
-    else return where("decoder", d.status());
-  }
+  BASALT_RETURN_IF_ERROR(LoadComponent(*model, "model", MakeModel, impl->model));
+  // The other components may be absent or null.
+  auto optional = [&](std::string_view key, auto make, auto& out) -> absl::Status {
+    const rapidjson::Value* v = json::Find(doc, key);
+    if (v == nullptr || v->IsNull()) return absl::OkStatus();
+    return LoadComponent(*v, key, make, out);
+  };
+  BASALT_RETURN_IF_ERROR(optional("normalizer", MakeNormalizer, impl->normalizer));
+  BASALT_RETURN_IF_ERROR(optional("pre_tokenizer", MakePreTokenizer, impl->pre_tokenizer));
+  BASALT_RETURN_IF_ERROR(optional("post_processor", MakePostProcessor, impl->post_processor));
+  BASALT_RETURN_IF_ERROR(optional("decoder", MakeDecoder, impl->decoder));
   auto file_tokens = ParseAddedTokens(json::Find(doc, "added_tokens"));
-  if (!file_tokens.ok()) return where("added_tokens", file_tokens.status());
+  if (!file_tokens.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("tokenizer.json added_tokens: ", file_tokens.status().message()));
+  }
   BASALT_RETURN_IF_ERROR(impl->added.AddTokens(*file_tokens, *impl->model, impl->normalizer.get()));
 
   auto parsed = ParseTokenizerConfig(tokenizer_config_json);

@@ -192,10 +192,6 @@ absl::Status UnigramModel::Init(const rapidjson::Value& json) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Model>> MakeUnigramModel(const rapidjson::Value& json) {
-  auto model = std::make_unique<UnigramModel>();
-  BASALT_RETURN_IF_ERROR(model->Init(json));
-  return std::unique_ptr<Model>(std::move(model));
-}
+absl::StatusOr<std::unique_ptr<Model>> MakeUnigramModel(const rapidjson::Value& json) { return InitModel<UnigramModel>(json); }
 
 }  // namespace basalt::tokenizer

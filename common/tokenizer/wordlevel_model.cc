@@ -41,10 +41,6 @@ class WordLevelModel : public Model {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Model>> MakeWordLevelModel(const rapidjson::Value& json) {
-  auto model = std::make_unique<WordLevelModel>();
-  BASALT_RETURN_IF_ERROR(model->Init(json));
-  return std::unique_ptr<Model>(std::move(model));
-}
+absl::StatusOr<std::unique_ptr<Model>> MakeWordLevelModel(const rapidjson::Value& json) { return InitModel<WordLevelModel>(json); }
 
 }  // namespace basalt::tokenizer

@@ -77,10 +77,6 @@ class WordPieceModel : public Model {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Model>> MakeWordPieceModel(const rapidjson::Value& json) {
-  auto model = std::make_unique<WordPieceModel>();
-  BASALT_RETURN_IF_ERROR(model->Init(json));
-  return std::unique_ptr<Model>(std::move(model));
-}
+absl::StatusOr<std::unique_ptr<Model>> MakeWordPieceModel(const rapidjson::Value& json) { return InitModel<WordPieceModel>(json); }
 
 }  // namespace basalt::tokenizer
