@@ -20,10 +20,30 @@ constexpr size_t kMaxArenaObjects = 100'000;
 
 const Value* Frame::Find(std::string_view name) const {
   for (const Frame* f = this; f != nullptr; f = f->parent) {
-    auto it = f->vars.find(absl::string_view(name.data(), name.size()));
-    if (it != f->vars.end()) return &it->second;
+    for (const auto& [var, value] : f->vars) {
+      if (var == name) return &value;
+    }
+    if (!f->globals.empty()) {
+      auto it = f->globals.find(absl::string_view(name.data(), name.size()));
+      if (it != f->globals.end()) return &it->second;
+    }
   }
   return nullptr;
+}
+
+void Frame::Set(std::string_view name, Value value) {
+  for (auto& [var, v] : vars) {
+    if (var == name) {
+      v = std::move(value);
+      return;
+    }
+  }
+  // Past a few dozen names the hash map takes over, so a template with thousands of sets stays linear.
+  if (vars.size() < 32) {
+    vars.emplace_back(std::string(name), std::move(value));
+  } else {
+    globals[std::string(name)] = std::move(value);
+  }
 }
 
 // A child scope; freed when it ends unless a closure captured it.
@@ -58,7 +78,7 @@ Renderer::Renderer(const Template& tmpl, const rapidjson::Value& context)
     : template_(tmpl), context_frame_(nullptr), root_frame_(&context_frame_) {
   if (context.IsObject()) {
     for (const auto& member : context.GetObject()) {
-      context_frame_.vars[std::string(member.name.GetString(), member.name.GetStringLength())] = FromJson(member.value);
+      context_frame_.globals[std::string(member.name.GetString(), member.name.GetStringLength())] = FromJson(member.value);
     }
   }
 }
@@ -222,7 +242,7 @@ Renderer::Flow Renderer::ExecFor(const ForStmt& stmt, Frame* frame, const Value&
     loop->index0 = i;
     FrameScope scope(this, frame);
     Assign(stmt.target, loop_items[i], scope.get());
-    scope.get()->vars["loop"] = Value::Loop(loop);
+    scope.get()->Set("loop", Value::Loop(loop));
     if (ExecBody(stmt.body, scope.get(), out) == Flow::kBreak) break;
   }
   if (loop_items.empty() && !stmt.else_body.empty()) {
@@ -245,7 +265,7 @@ void Renderer::ExecSetBlock(const SetBlockStmt& stmt, Frame* frame) {
 
 void Renderer::ExecMacro(const MacroStmt& stmt, Frame* frame) {
   Capture(frame);
-  frame->vars[stmt.name] = Value::Function(MakeMacro(stmt, frame));
+  frame->Set(stmt.name, Value::Function(MakeMacro(stmt, frame)));
 }
 
 void Renderer::ExecCallBlock(const CallBlockStmt& stmt, Frame* frame, std::string* out) {
@@ -273,7 +293,7 @@ Renderer::Flow Renderer::ExecWith(const WithStmt& stmt, Frame* frame, std::strin
 void Renderer::Assign(const Target& target, const Value& value, Frame* frame) {
   switch (target.kind) {
     case Target::Kind::kName:
-      frame->vars[target.name] = value;
+      frame->Set(target.name, value);
       return;
     case Target::Kind::kTuple: {
       std::vector<Value> items = ToList(value);
@@ -317,32 +337,32 @@ Value Renderer::InvokeMacro(const MacroStmt& macro, Frame* closure, CallArgs& ar
   for (size_t i = 0; i < n; ++i) {
     const std::string& name = params.names[i];
     if (i < args.args.size()) {
-      frame->vars[name] = args.args[i];
+      frame->Set(name, args.args[i]);
       continue;
     }
     auto kw = std::find_if(args.kwargs.begin(), args.kwargs.end(), [&](const auto& p) { return p.first == name; });
     if (kw != args.kwargs.end()) {
-      frame->vars[name] = kw->second;
+      frame->Set(name, kw->second);
       args.kwargs.erase(kw);
     } else if (i >= first_default) {
-      frame->vars[name] = Eval(*params.defaults[i - first_default], frame);
+      frame->Set(name, Eval(*params.defaults[i - first_default], frame));
     } else {
-      frame->vars[name] = Value::Undefined(StrCat("parameter '", name, "' was not provided"));
+      frame->Set(name, Value::Undefined(StrCat("parameter '", name, "' was not provided")));
     }
   }
   if (macro.uses_caller && std::find(params.names.begin(), params.names.end(), "caller") == params.names.end()) {
     auto kw = std::find_if(args.kwargs.begin(), args.kwargs.end(), [](const auto& p) { return p.first == "caller"; });
     if (kw != args.kwargs.end()) {
-      frame->vars["caller"] = kw->second;
+      frame->Set("caller", kw->second);
       args.kwargs.erase(kw);
     } else {
-      frame->vars["caller"] = Value::Undefined("No caller defined");
+      frame->Set("caller", Value::Undefined("No caller defined"));
     }
   }
   if (macro.uses_kwargs) {
     DictData kwargs;
     for (const auto& [name, value] : args.kwargs) kwargs.Set(Value::String(name), value);
-    frame->vars["kwargs"] = Value::Dict(std::move(kwargs));
+    frame->Set("kwargs", Value::Dict(std::move(kwargs)));
   } else if (!args.kwargs.empty()) {
     if (args.kwargs[0].first == "caller") {
       ThrowRender(StrCat("macro '", macro.name, "' was invoked with two values for the special caller argument"));
@@ -352,7 +372,7 @@ Value Renderer::InvokeMacro(const MacroStmt& macro, Frame* closure, CallArgs& ar
   if (macro.uses_varargs) {
     std::vector<Value> extra;
     if (args.args.size() > n) extra.assign(args.args.begin() + n, args.args.end());
-    frame->vars["varargs"] = Value::Tuple(std::move(extra));
+    frame->Set("varargs", Value::Tuple(std::move(extra)));
   }
   std::string out;
   ExecBody(macro.body, frame, &out);

@@ -15,12 +15,17 @@
 
 namespace basalt::chat {
 
+// One scope. Scopes hold a handful of names, so a vector beats a hash map; the render context's (possibly
+// many) variables sit in `globals` of the outermost frame.
 struct Frame {
   explicit Frame(Frame* p) : parent(p) {}
+  // Looks `name` up here, then in the enclosing frames.
   const Value* Find(std::string_view name) const;
+  void Set(std::string_view name, Value value);
 
   Frame* parent;
-  absl::flat_hash_map<std::string, Value> vars;
+  std::vector<std::pair<std::string, Value>> vars;
+  absl::flat_hash_map<std::string, Value> globals;  // the context's variables, and overflow of `vars`
   // Set once a macro, caller or recursive loop closes over this frame: it must then outlive its scope.
   bool captured = false;
 };

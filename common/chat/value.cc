@@ -322,18 +322,20 @@ std::string HashKey(const Value& v) {
 }
 
 const Value* DictData::Find(const Value& key) const {
+  if (key.is_string()) return FindString(key.str());
   auto it = index_.find(HashKey(key));
   return it == index_.end() ? nullptr : &items_[it->second].second;
 }
 
 const Value* DictData::FindString(std::string_view key) const {
-  auto it = index_.find(StrCat("S", key));
-  return it == index_.end() ? nullptr : &items_[it->second].second;
+  auto it = string_index_.find(absl::string_view(key.data(), key.size()));
+  return it == string_index_.end() ? nullptr : &items_[it->second].second;
 }
 
 void DictData::Set(const Value& key, Value value) {
   depth_ = std::max(depth_, CheckDepth(std::max(key.Depth(), value.Depth()) + 1));
-  auto [it, inserted] = index_.try_emplace(HashKey(key), items_.size());
+  auto [it, inserted] = key.is_string() ? string_index_.try_emplace(key.str(), items_.size())
+                                         : index_.try_emplace(HashKey(key), items_.size());
   if (inserted) {
     items_.emplace_back(key, std::move(value));
   } else {

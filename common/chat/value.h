@@ -136,7 +136,8 @@ class DictData {
  private:
   std::vector<std::pair<Value, Value>> items_;
   int depth_ = 1;
-  absl::flat_hash_map<std::string, size_t> index_;
+  absl::flat_hash_map<std::string, size_t> string_index_;  // str keys
+  absl::flat_hash_map<std::string, size_t> index_;         // other keys, by HashKey
 };
 
 // A one-shot iterator (generator, reversed(...)): filters like map/select return these, as in jinja2,
