@@ -103,6 +103,8 @@ int main(int argc, char** argv) {
     }
     model_options.chat_template = *std::move(source);
   }
+  // All workers must serve the model the gateway loaded; others are left out of the rotation.
+  model_options.on_load = [&pool](const basalt::gateway::ServedModel& model) { pool.ExpectModel(model.info.name()); };
   basalt::gateway::ModelRegistry models(pool, std::move(model_options));
   models.StartMonitor(absl::Seconds(2));
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status/status_macros.h"
 #include "gateway/openai/api_error.h"
 #include "spdlog/spdlog.h"
 
@@ -73,7 +74,7 @@ absl::Status ModelRegistry::Load() {
     std::lock_guard<std::mutex> lock(mu_);
     model_ = *std::move(model);
   }
-  healthy_ = true;
+  if (options_.on_load) options_.on_load(*Get());
   spdlog::info("serving model {} ({}, context {} tokens, vocabulary {}) as {}", info->name(), info->architecture(),
                info->max_model_len(), info->vocab_size(), absl::StrJoin(Get()->names, ", "));
   return absl::OkStatus();
@@ -84,11 +85,12 @@ std::shared_ptr<const ServedModel> ModelRegistry::Get() const {
   return model_;
 }
 
-absl::StatusOr<std::shared_ptr<const ServedModel>> ModelRegistry::GetOrUnavailable() const {
+absl::StatusOr<std::shared_ptr<const ServedModel>> ModelRegistry::Resolve(const std::optional<std::string>& name) const {
   std::shared_ptr<const ServedModel> model = Get();
   if (model == nullptr) {
     return absl::UnavailableError("No worker is available yet: the gateway is still connecting to its worker(s).");
   }
+  if (name.has_value()) BASALT_RETURN_IF_ERROR(model->CheckModel(*name));
   return model;
 }
 
@@ -109,19 +111,21 @@ void ModelRegistry::MonitorLoop(absl::Duration period) {
   bool was_up = false;
   std::string last_error;
   while (true) {
-    const bool up = worker_.Healthy(kProbeTimeout);
-    if (up && (!was_up || Get() == nullptr)) {
-      // First contact, or back after an outage: the worker may now serve another model.
+    bool up = worker_.Healthy(kProbeTimeout);
+    if (!up || !was_up) {
+      // First contact, back after an outage, or the worker(s) now serve another model: (re)load from
+      // whichever worker answers.
       absl::Status status = Load();
-      if (!status.ok() && std::string(status.message()) != last_error) {
+      if (status.ok()) {
+        last_error.clear();
+        up = worker_.Healthy(kProbeTimeout);
+      } else if (std::string(status.message()) != last_error) {
         last_error = std::string(status.message());
         spdlog::error("cannot load the model from the worker: {}", last_error);
       }
-    } else if (!up && was_up) {
-      spdlog::warn("no worker answers; /health reports 503 until one does");
     }
-    was_up = up && Get() != nullptr;
-    healthy_ = was_up;
+    if (was_up && !up) spdlog::warn("no worker answers; /health reports 503 until one does");
+    was_up = up;
     std::unique_lock<std::mutex> lock(monitor_mu_);
     if (monitor_cv_.wait_for(lock, absl::ToChronoMilliseconds(period), [&] { return stop_; })) return;
   }

@@ -2,9 +2,9 @@
 // The model the gateway serves, as learned from the worker (ModelInfo + GetTokenizer): its names, limits,
 // tokenizer and chat template. Loaded at start and again whenever the worker comes back after being
 // unreachable (it may have been restarted with another model); handlers take a snapshot per request.
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -38,6 +38,8 @@ struct ServedModel {
 };
 
 struct ServedModelOptions {
+  // Called with each newly loaded model (main() uses it to tell the worker pool which model to expect).
+  std::function<void(const ServedModel&)> on_load;
   // --served-model-name (empty: the worker's model name).
   std::vector<std::string> served_names;
   // --chat-template: template source that replaces the model's.
@@ -58,15 +60,14 @@ class ModelRegistry {
   absl::Status Load();
   // The current model; nullptr until one was loaded.
   std::shared_ptr<const ServedModel> Get() const;
-  // The current model, or 503 when none is loaded yet.
-  absl::StatusOr<std::shared_ptr<const ServedModel>> GetOrUnavailable() const;
+  // The current model, or 503 when none is loaded yet; with `name`, 404 model_not_found unless the model
+  // is served under that name.
+  absl::StatusOr<std::shared_ptr<const ServedModel>> Resolve(const std::optional<std::string>& name) const;
 
   // A thread that loads until it succeeds, then probes the worker(s) every `period` and reloads after
-  // an outage.
+  // an outage or when they serve another model.
   void StartMonitor(absl::Duration period);
   void StopMonitor();
-  // Result of the last probe (true right after a successful load).
-  bool healthy() const { return healthy_.load(); }
 
  private:
   void MonitorLoop(absl::Duration period);
@@ -75,8 +76,6 @@ class ModelRegistry {
   ServedModelOptions options_;
   mutable std::mutex mu_;
   std::shared_ptr<const ServedModel> model_;
-  std::atomic<bool> healthy_{false};
-  std::string last_error_;
 
   std::mutex monitor_mu_;
   std::condition_variable monitor_cv_;

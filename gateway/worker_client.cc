@@ -121,6 +121,9 @@ class GrpcWorkerClient final : public WorkerClient {
     // Notice a dead worker connection on an idle channel.
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
     args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+    // Reconnect to a restarted worker within seconds (gRPC's default backoff grows to two minutes).
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 500);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
     channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
     stub_ = v1::Worker::NewStub(channel_);
   }

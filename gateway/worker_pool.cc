@@ -1,5 +1,7 @@
 #include "gateway/worker_pool.h"
 
+#include "spdlog/spdlog.h"
+
 namespace basalt::gateway {
 
 WorkerPool::WorkerPool(std::vector<std::unique_ptr<WorkerClient>> workers) {
@@ -46,10 +48,25 @@ std::unique_ptr<GenerateCall> WorkerPool::Generate(const v1::GenerateRequest& re
   return member.client->Generate(request, std::move(wrapped));
 }
 
+void WorkerPool::ExpectModel(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  expected_model_ = name;
+}
+
 bool WorkerPool::Healthy(absl::Duration timeout) {
+  std::string expected;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    expected = expected_model_;
+  }
   bool any = false;
   for (auto& member : workers_) {
-    member->up = member->client->Healthy(timeout);
+    absl::StatusOr<v1::ModelInfoResponse> info = member->client->ModelInfo(timeout);
+    const bool same_model = info.ok() && (expected.empty() || info->name() == expected);
+    if (info.ok() && !same_model && member->up) {
+      spdlog::error("a worker serves {} instead of {}; it gets no requests", info->name(), expected);
+    }
+    member->up = same_model;
     any = any || member->up;
   }
   return any;

@@ -2,12 +2,13 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
 #include "gateway/chat_prompt.h"
 #include "gateway/generation.h"
 #include "gateway/handlers/handlers.h"
 #include "gateway/handlers/http_json.h"
 #include "gateway/handlers/prompts.h"
-#include "gateway/handlers/streaming.h"
+#include "gateway/handlers/generation_job.h"
 #include "gateway/openai/chat_request.h"
 #include "gateway/openai/chat_response.h"
 #include "gateway/openai/ids.h"
@@ -23,12 +24,11 @@ struct ChoiceState {
   openai::ToolCallStreamFilter tool_filter;
 };
 
-struct ChatJob {
+struct ChatJob final : GenerationJob {
   openai::ChatRequest request;
   openai::ResponseMeta meta;
   std::vector<ChoiceState> choices;
   openai::Usage usage;
-  std::unique_ptr<Generation> generation;
 
   bool tools() const { return request.prompt.ToolsEnabled(); }
   const openai::ChatLogprobs* Logprobs(const ChoiceState& choice) const {
@@ -48,7 +48,7 @@ struct ChatJob {
     return text;
   }
 
-  void Collect(const v1::GenerateResponse& response) {
+  void Collect(size_t, const v1::GenerateResponse& response) override {
     for (const v1::ChoiceUpdate& update : response.choices()) {
       if (update.index() >= choices.size()) continue;
       ChoiceState& choice = choices[update.index()];
@@ -57,7 +57,7 @@ struct ChatJob {
     if (response.has_usage()) usage.Add(response.usage());
   }
 
-  std::string ResponseJson() const {
+  std::string ResponseJson() const override {
     std::vector<openai::ChatChoice> out;
     for (size_t i = 0; i < choices.size(); ++i) {
       openai::ChatChoice choice;
@@ -87,7 +87,7 @@ struct ChatJob {
   }
 
   // The first chunk of every choice: the role.
-  bool SendRoles(SseWriter& sse) {
+  bool StreamBegin(SseWriter& sse) override {
     for (uint32_t i = 0; i < choices.size(); ++i) {
       openai::ChatDelta delta;
       delta.role = true;
@@ -99,7 +99,7 @@ struct ChatJob {
     return true;
   }
 
-  bool Stream(SseWriter& sse, const v1::GenerateResponse& response) {
+  bool Stream(SseWriter& sse, size_t, const v1::GenerateResponse& response) override {
     for (const v1::ChoiceUpdate& update : response.choices()) {
       if (update.index() >= choices.size()) continue;
       const uint32_t index = update.index();
@@ -137,40 +137,38 @@ struct ChatJob {
     }
     return Send(sse, index, openai::ChatDelta{}, finish);
   }
+
+  bool StreamEnd(SseWriter& sse) override {
+    return !request.sampling.include_usage || sse.Event(openai::ChatUsageChunkJson(meta, usage));
+  }
 };
 
-absl::StatusOr<std::shared_ptr<ChatJob>> Prepare(const HandlerContext& context, const HttpRequest& http) {
-  absl::StatusOr<rapidjson::Document> body = ParseJsonBody(http);
-  if (!body.ok()) return body.status();
-  absl::StatusOr<openai::ChatRequest> request = openai::ParseChatRequest(*body, context.limits);
-  if (!request.ok()) return request.status();
-  absl::StatusOr<std::shared_ptr<const ServedModel>> model = context.models->GetOrUnavailable();
-  if (!model.ok()) return model.status();
-  if (absl::Status status = (*model)->CheckModel(request->model); !status.ok()) return status;
-  if (absl::Status status = openai::CheckTokenIds(request->sampling, VocabSize(**model)); !status.ok()) return status;
-
-  absl::StatusOr<std::string> rendered = RenderChatPrompt(**model, request->prompt);
-  if (!rendered.ok()) return rendered.status();
-  openai::Prompt prompt{*std::move(rendered), {}};
-  absl::StatusOr<std::vector<int32_t>> ids = PromptTokenIds(**model, prompt, "messages", request->add_special_tokens);
-  if (!ids.ok()) return ids.status();
-  absl::StatusOr<uint32_t> max_tokens = openai::ResolveMaxTokens(request->sampling, ids->size(),
-                                                                 (*model)->info.max_model_len(), context.limits,
-                                                                 "messages");
-  if (!max_tokens.ok()) return max_tokens.status();
+absl::StatusOr<std::shared_ptr<GenerationJob>> Prepare(const HandlerContext& context, const HttpRequest& http) {
+  BASALT_ASSIGN_OR_RETURN(rapidjson::Document body, ParseJsonBody(http));
+  BASALT_ASSIGN_OR_RETURN(openai::ChatRequest request, openai::ParseChatRequest(body, context.limits));
+  BASALT_ASSIGN_OR_RETURN(std::shared_ptr<const ServedModel> model, context.models->Resolve(request.model));
+  BASALT_RETURN_IF_ERROR(openai::CheckTokenIds(request.sampling, VocabSize(*model)));
+  BASALT_ASSIGN_OR_RETURN(std::string rendered, RenderChatPrompt(*model, request.prompt));
+  BASALT_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
+                          PromptTokenIds(*model, openai::Prompt{std::move(rendered), {}}, "messages",
+                                         request.add_special_tokens));
+  BASALT_ASSIGN_OR_RETURN(uint32_t max_tokens, openai::ResolveMaxTokens(request.sampling, ids.size(),
+                                                                         model->info.max_model_len(),
+                                                                         context.limits, "messages"));
 
   auto job = std::make_shared<ChatJob>();
-  job->request = *std::move(request);
+  job->request = std::move(request);
   job->meta = openai::ResponseMeta{openai::RandomId("chatcmpl-"), absl::ToUnixSeconds(absl::Now()), job->request.model};
   v1::GenerateRequest worker_request;
   worker_request.set_request_id(job->meta.id);
-  worker_request.mutable_token_ids()->mutable_ids()->Add(ids->begin(), ids->end());
-  openai::FillGenerateRequest(job->request.sampling, *max_tokens, &worker_request);
+  worker_request.mutable_token_ids()->mutable_ids()->Add(ids.begin(), ids.end());
+  openai::FillGenerateRequest(job->request.sampling, max_tokens, &worker_request);
   if (job->request.logprobs) {
     worker_request.set_logprobs(true);
     worker_request.set_top_logprobs(static_cast<uint32_t>(job->request.top_logprobs));
   }
   job->choices.resize(static_cast<size_t>(job->request.sampling.n));
+  job->stream = job->request.sampling.stream;
   if (!job->request.sampling.user.empty()) spdlog::info("{}: user {}", job->meta.id, job->request.sampling.user);
   job->generation = std::make_unique<Generation>(*context.worker, std::vector<v1::GenerateRequest>{worker_request});
   return job;
@@ -179,34 +177,9 @@ absl::StatusOr<std::shared_ptr<ChatJob>> Prepare(const HandlerContext& context, 
 }  // namespace
 
 HttpResponse HandleChatCompletions(const HandlerContext& context, const HttpRequest& http) {
-  absl::StatusOr<std::shared_ptr<ChatJob>> prepared = Prepare(context, http);
-  if (!prepared.ok()) return ErrorResponse(prepared.status());
-  std::shared_ptr<ChatJob> job = *std::move(prepared);
-
-  if (!job->request.sampling.stream) {
-    absl::Status status = CollectGeneration(
-        *job->generation, [&](size_t, const v1::GenerateResponse& response) { job->Collect(response); });
-    if (!status.ok()) return ErrorResponse(status);
-    return JsonResponse(job->ResponseJson());
-  }
-
-  if (absl::Status status = job->generation->AwaitStart(); !status.ok()) return ErrorResponse(status);
-  HttpResponse response;
-  response.stream = [job, heartbeat = context.stream_heartbeat](SseWriter& sse) {
-    if (!job->SendRoles(sse)) {
-      job->generation->Cancel("client disconnected");
-    } else {
-      StreamGeneration(
-          *job->generation, sse, heartbeat,
-          [&](size_t, const v1::GenerateResponse& message) { return job->Stream(sse, message); },
-          [&] {
-            if (!job->request.sampling.include_usage) return true;
-            return sse.Event(openai::ChatUsageChunkJson(job->meta, job->usage));
-          });
-    }
-    job->generation.reset();
-  };
-  return response;
+  absl::StatusOr<std::shared_ptr<GenerationJob>> job = Prepare(context, http);
+  if (!job.ok()) return ErrorResponse(job.status());
+  return RespondWithGeneration(*std::move(job), context.stream_heartbeat);
 }
 
 }  // namespace basalt::gateway

@@ -2,11 +2,12 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/status/status_macros.h"
 #include "gateway/generation.h"
 #include "gateway/handlers/handlers.h"
 #include "gateway/handlers/http_json.h"
 #include "gateway/handlers/prompts.h"
-#include "gateway/handlers/streaming.h"
+#include "gateway/handlers/generation_job.h"
 #include "gateway/openai/completions_request.h"
 #include "gateway/openai/completions_response.h"
 #include "gateway/openai/ids.h"
@@ -28,13 +29,12 @@ struct ChoiceState {
 };
 
 // Everything one request needs after the handler returned (a stream outlives it).
-struct CompletionsJob {
+struct CompletionsJob final : GenerationJob {
   openai::CompletionsRequest request;
   openai::ResponseMeta meta;
   std::vector<PromptState> prompts;
   std::vector<ChoiceState> choices;  // prompt index * n + choice
   openai::Usage usage;
-  std::unique_ptr<Generation> generation;
 
   uint32_t n() const { return static_cast<uint32_t>(request.sampling.n); }
 
@@ -53,7 +53,7 @@ struct CompletionsJob {
     return text;
   }
 
-  void Collect(size_t stream, const v1::GenerateResponse& response) {
+  void Collect(size_t stream, const v1::GenerateResponse& response) override {
     if (response.has_prompt()) {
       prompts[stream].prompt_tokens.assign(response.prompt().tokens().begin(), response.prompt().tokens().end());
     }
@@ -67,7 +67,7 @@ struct CompletionsJob {
     if (response.has_usage()) usage.Add(response.usage());
   }
 
-  std::string ResponseJson() const {
+  std::string ResponseJson() const override {
     std::vector<openai::CompletionChoice> out;
     for (size_t i = 0; i < choices.size(); ++i) {
       const PromptState& prompt = prompts[i / n()];
@@ -96,7 +96,7 @@ struct CompletionsJob {
     return ok;
   }
 
-  bool Stream(SseWriter& sse, size_t stream, const v1::GenerateResponse& response) {
+  bool Stream(SseWriter& sse, size_t stream, const v1::GenerateResponse& response) override {
     if (response.has_prompt() && request.echo) {
       for (uint32_t i = 0; i < n(); ++i) {
         const uint32_t index = static_cast<uint32_t>(stream) * n() + i;
@@ -118,34 +118,33 @@ struct CompletionsJob {
     if (response.has_usage()) usage.Add(response.usage());
     return true;
   }
+
+  bool StreamEnd(SseWriter& sse) override {
+    return !request.sampling.include_usage || sse.Event(openai::CompletionUsageChunkJson(meta, usage));
+  }
 };
 
-absl::StatusOr<std::shared_ptr<CompletionsJob>> Prepare(const HandlerContext& context, const HttpRequest& http) {
-  absl::StatusOr<rapidjson::Document> body = ParseJsonBody(http);
-  if (!body.ok()) return body.status();
-  absl::StatusOr<openai::CompletionsRequest> request = openai::ParseCompletionsRequest(*body, context.limits);
-  if (!request.ok()) return request.status();
-  absl::StatusOr<std::shared_ptr<const ServedModel>> model = context.models->GetOrUnavailable();
-  if (!model.ok()) return model.status();
-  if (absl::Status status = (*model)->CheckModel(request->model); !status.ok()) return status;
-  if (absl::Status status = openai::CheckTokenIds(request->sampling, VocabSize(**model)); !status.ok()) return status;
+absl::StatusOr<std::shared_ptr<GenerationJob>> Prepare(const HandlerContext& context, const HttpRequest& http) {
+  BASALT_ASSIGN_OR_RETURN(rapidjson::Document body, ParseJsonBody(http));
+  BASALT_ASSIGN_OR_RETURN(openai::CompletionsRequest request, openai::ParseCompletionsRequest(body, context.limits));
+  BASALT_ASSIGN_OR_RETURN(std::shared_ptr<const ServedModel> model, context.models->Resolve(request.model));
+  BASALT_RETURN_IF_ERROR(openai::CheckTokenIds(request.sampling, VocabSize(*model)));
 
   auto job = std::make_shared<CompletionsJob>();
-  job->request = *std::move(request);
+  job->request = std::move(request);
   job->meta = openai::ResponseMeta{openai::RandomId("cmpl-"), absl::ToUnixSeconds(absl::Now()), job->request.model};
   const openai::CompletionsRequest& r = job->request;
   std::vector<v1::GenerateRequest> worker_requests;
   for (size_t p = 0; p < r.prompts.size(); ++p) {
-    absl::StatusOr<std::vector<int32_t>> ids = PromptTokenIds(**model, r.prompts[p], "prompt");
-    if (!ids.ok()) return ids.status();
-    absl::StatusOr<uint32_t> max_tokens =
-        openai::ResolveMaxTokens(r.sampling, ids->size(), (*model)->info.max_model_len(), context.limits, "prompt");
-    if (!max_tokens.ok()) return max_tokens.status();
+    BASALT_ASSIGN_OR_RETURN(std::vector<int32_t> ids, PromptTokenIds(*model, r.prompts[p], "prompt"));
+    BASALT_ASSIGN_OR_RETURN(uint32_t max_tokens, openai::ResolveMaxTokens(r.sampling, ids.size(),
+                                                                           model->info.max_model_len(),
+                                                                           context.limits, "prompt"));
 
     v1::GenerateRequest& worker_request = worker_requests.emplace_back();
     worker_request.set_request_id(absl::StrCat(job->meta.id, "-", p));
-    worker_request.mutable_token_ids()->mutable_ids()->Add(ids->begin(), ids->end());
-    openai::FillGenerateRequest(r.sampling, *max_tokens, &worker_request);
+    worker_request.mutable_token_ids()->mutable_ids()->Add(ids.begin(), ids.end());
+    openai::FillGenerateRequest(r.sampling, max_tokens, &worker_request);
     if (r.best_of > 0) worker_request.set_best_of(static_cast<uint32_t>(r.best_of));
     if (r.logprobs.has_value()) {
       worker_request.set_logprobs(true);
@@ -157,10 +156,11 @@ absl::StatusOr<std::shared_ptr<CompletionsJob>> Prepare(const HandlerContext& co
       if (r.logprobs.has_value()) worker_request.set_prompt_logprobs(*r.logprobs > 0 ? static_cast<int32_t>(*r.logprobs) : -1);
       prompt.echo_text = r.prompts[p].text.has_value()
                              ? *r.prompts[p].text
-                             : (*model)->tokenizer->Decode(*ids, r.sampling.skip_special_tokens);
+                             : model->tokenizer->Decode(ids, r.sampling.skip_special_tokens);
     }
   }
   job->choices.resize(r.prompts.size() * static_cast<size_t>(r.sampling.n));
+  job->stream = r.sampling.stream;
   if (!r.sampling.user.empty()) spdlog::info("{}: user {}", job->meta.id, r.sampling.user);
   job->generation = std::make_unique<Generation>(*context.worker, worker_requests);
   return job;
@@ -169,31 +169,9 @@ absl::StatusOr<std::shared_ptr<CompletionsJob>> Prepare(const HandlerContext& co
 }  // namespace
 
 HttpResponse HandleCompletions(const HandlerContext& context, const HttpRequest& http) {
-  absl::StatusOr<std::shared_ptr<CompletionsJob>> prepared = Prepare(context, http);
-  if (!prepared.ok()) return ErrorResponse(prepared.status());
-  std::shared_ptr<CompletionsJob> job = *std::move(prepared);
-
-  if (!job->request.sampling.stream) {
-    absl::Status status = CollectGeneration(
-        *job->generation, [&](size_t stream, const v1::GenerateResponse& response) { job->Collect(stream, response); });
-    if (!status.ok()) return ErrorResponse(status);
-    return JsonResponse(job->ResponseJson());
-  }
-
-  // Errors before the first message (queue full, bad request) still get a real HTTP status.
-  if (absl::Status status = job->generation->AwaitStart(); !status.ok()) return ErrorResponse(status);
-  HttpResponse response;
-  response.stream = [job, heartbeat = context.stream_heartbeat](SseWriter& sse) {
-    StreamGeneration(
-        *job->generation, sse, heartbeat,
-        [&](size_t stream, const v1::GenerateResponse& message) { return job->Stream(sse, stream, message); },
-        [&] {
-          if (!job->request.sampling.include_usage) return true;
-          return sse.Event(openai::CompletionUsageChunkJson(job->meta, job->usage));
-        });
-    job->generation.reset();  // ends the worker streams now rather than when the connection closes
-  };
-  return response;
+  absl::StatusOr<std::shared_ptr<GenerationJob>> job = Prepare(context, http);
+  if (!job.ok()) return ErrorResponse(job.status());
+  return RespondWithGeneration(*std::move(job), context.stream_heartbeat);
 }
 
 }  // namespace basalt::gateway

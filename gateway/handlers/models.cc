@@ -27,7 +27,7 @@ void WriteModel(openai::JsonWriter& w, const ServedModel& model, const std::stri
 }  // namespace
 
 HttpResponse HandleListModels(const HandlerContext& context, const HttpRequest&) {
-  absl::StatusOr<std::shared_ptr<const ServedModel>> model = context.models->GetOrUnavailable();
+  absl::StatusOr<std::shared_ptr<const ServedModel>> model = context.models->Resolve(std::nullopt);
   if (!model.ok()) return ErrorResponse(model.status());
   rapidjson::StringBuffer buffer;
   openai::JsonWriter w(buffer);
@@ -43,10 +43,9 @@ HttpResponse HandleListModels(const HandlerContext& context, const HttpRequest&)
 }
 
 HttpResponse HandleGetModel(const HandlerContext& context, const HttpRequest& request) {
-  absl::StatusOr<std::shared_ptr<const ServedModel>> model = context.models->GetOrUnavailable();
+  const std::string id = request.path_params.empty() ? std::string() : request.path_params[0];
+  absl::StatusOr<std::shared_ptr<const ServedModel>> model = context.models->Resolve(id);
   if (!model.ok()) return ErrorResponse(model.status());
-  const std::string& id = request.path_params.empty() ? std::string() : request.path_params[0];
-  if (absl::Status status = (*model)->CheckModel(id); !status.ok()) return ErrorResponse(status);
   rapidjson::StringBuffer buffer;
   openai::JsonWriter w(buffer);
   WriteModel(w, **model, id);

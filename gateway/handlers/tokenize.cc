@@ -1,5 +1,6 @@
 // POST /tokenize (vLLM shapes): {"prompt": "..."} or chat {"messages": [...]} ->
 // {"count", "max_model_len", "tokens", "token_strs"}.
+#include "common/status/status_macros.h"
 #include "gateway/chat_prompt.h"
 #include "gateway/handlers/handlers.h"
 #include "gateway/handlers/http_json.h"
@@ -9,16 +10,13 @@
 #include "gateway/openai/response_common.h"
 
 namespace basalt::gateway {
+namespace {
 
-HttpResponse HandleTokenize(const HandlerContext& context, const HttpRequest& http) {
-  absl::StatusOr<rapidjson::Document> body = ParseJsonBody(http);
-  if (!body.ok()) return ErrorResponse(body.status());
-  absl::StatusOr<std::shared_ptr<const ServedModel>> model = context.models->GetOrUnavailable();
-  if (!model.ok()) return ErrorResponse(model.status());
-
-  openai::FieldReader reader(*body);
+absl::StatusOr<std::string> Tokenize(const HandlerContext& context, const HttpRequest& http) {
+  BASALT_ASSIGN_OR_RETURN(rapidjson::Document body, ParseJsonBody(http));
+  openai::FieldReader reader(body);
   std::optional<std::string> name = reader.String("model");
-  const bool chat = body->HasMember("messages");
+  const bool chat = body.HasMember("messages");
   std::optional<std::string> prompt;
   openai::ChatPromptRequest chat_request;
   if (chat) {
@@ -30,17 +28,13 @@ HttpResponse HandleTokenize(const HandlerContext& context, const HttpRequest& ht
   // Chat prompts already contain the template's special tokens.
   const bool add_special_tokens = reader.Bool("add_special_tokens").value_or(!chat);
   const bool return_token_strs = reader.Bool("return_token_strs").value_or(false);
-  if (absl::Status status = reader.Finish(); !status.ok()) return ErrorResponse(status);
-  if (name.has_value()) {
-    if (absl::Status status = (*model)->CheckModel(*name); !status.ok()) return ErrorResponse(status);
-  }
+  BASALT_RETURN_IF_ERROR(reader.Finish());
+  BASALT_ASSIGN_OR_RETURN(std::shared_ptr<const ServedModel> model, context.models->Resolve(name));
   if (chat) {
-    absl::StatusOr<std::string> rendered = RenderChatPrompt(**model, chat_request);
-    if (!rendered.ok()) return ErrorResponse(rendered.status());
-    prompt = *std::move(rendered);
+    BASALT_ASSIGN_OR_RETURN(prompt, RenderChatPrompt(*model, chat_request));
   }
-  absl::StatusOr<tokenizer::Encoding> encoding = (*model)->tokenizer->Encode(*prompt, add_special_tokens);
-  if (!encoding.ok()) return ErrorResponse(openai::InvalidRequest("prompt", encoding.status().message()));
+  absl::StatusOr<tokenizer::Encoding> encoding = model->tokenizer->Encode(*prompt, add_special_tokens);
+  if (!encoding.ok()) return openai::InvalidRequest("prompt", encoding.status().message());
 
   rapidjson::StringBuffer buffer;
   openai::JsonWriter w(buffer);
@@ -48,7 +42,7 @@ HttpResponse HandleTokenize(const HandlerContext& context, const HttpRequest& ht
   w.Key("count");
   w.Uint64(encoding->ids.size());
   w.Key("max_model_len");
-  w.Uint((*model)->info.max_model_len());
+  w.Uint(model->info.max_model_len());
   w.Key("tokens");
   w.StartArray();
   for (int32_t id : encoding->ids) w.Int(id);
@@ -62,7 +56,14 @@ HttpResponse HandleTokenize(const HandlerContext& context, const HttpRequest& ht
     w.Null();
   }
   w.EndObject();
-  return JsonResponse(openai::Finish(buffer));
+  return openai::Finish(buffer);
+}
+
+}  // namespace
+
+HttpResponse HandleTokenize(const HandlerContext& context, const HttpRequest& http) {
+  absl::StatusOr<std::string> body = Tokenize(context, http);
+  return body.ok() ? JsonResponse(*std::move(body)) : ErrorResponse(body.status());
 }
 
 }  // namespace basalt::gateway

@@ -91,72 +91,53 @@ void ChatLogprobs::Write(JsonWriter& w) const {
 }
 
 std::string ChatResponseJson(const ResponseMeta& meta, const std::vector<ChatChoice>& choices, const Usage& usage) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  WriteMetaMembers(w, meta, kObject);
-  w.Key("choices");
-  w.StartArray();
-  for (const ChatChoice& c : choices) {
-    w.StartObject();
-    w.Key("index");
-    w.Uint(c.index);
-    w.Key("message");
-    w.StartObject();
-    w.Key("role");
-    w.String("assistant");
-    w.Key("content");
-    if (c.content) WriteString(w, *c.content); else w.Null();
-    w.Key("refusal");
-    w.Null();
-    if (!c.tool_calls.empty()) WriteToolCalls(w, c.tool_calls, /*with_index=*/false);
-    w.EndObject();
-    WriteLogprobsMember(w, c.logprobs ? &*c.logprobs : nullptr);
-    WriteFinishReason(w, c.finish_reason);
-    w.EndObject();
-  }
-  w.EndArray();
-  WriteUsageMember(w, usage);
-  w.EndObject();
-  return Finish(buffer);
+  return ResponseJson(meta, kObject, usage, [&](JsonWriter& w) {
+    for (const ChatChoice& c : choices) {
+      w.StartObject();
+      w.Key("index");
+      w.Uint(c.index);
+      w.Key("message");
+      w.StartObject();
+      w.Key("role");
+      w.String("assistant");
+      w.Key("content");
+      if (c.content) WriteString(w, *c.content); else w.Null();
+      w.Key("refusal");
+      w.Null();
+      if (!c.tool_calls.empty()) WriteToolCalls(w, c.tool_calls, /*with_index=*/false);
+      w.EndObject();
+      WriteLogprobsMember(w, c.logprobs ? &*c.logprobs : nullptr);
+      WriteFinishReason(w, c.finish_reason);
+      w.EndObject();
+    }
+  });
 }
 
 std::string ChatChunkJson(const ResponseMeta& meta, uint32_t index, const ChatDelta& delta,
                           const ChatLogprobs* logprobs, const std::optional<std::string>& finish_reason,
                           bool usage_null) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  WriteMetaMembers(w, meta, kChunkObject);
-  w.Key("choices");
-  w.StartArray();
-  w.StartObject();
-  w.Key("index");
-  w.Uint(index);
-  w.Key("delta");
-  w.StartObject();
-  if (delta.role) {
-    w.Key("role");
-    w.String("assistant");
-  }
-  if (delta.content) {
-    w.Key("content");
-    WriteString(w, *delta.content);
-  }
-  if (delta.tool_calls != nullptr && !delta.tool_calls->empty()) {
-    WriteToolCalls(w, *delta.tool_calls, /*with_index=*/true);
-  }
-  w.EndObject();
-  WriteLogprobsMember(w, logprobs);
-  WriteFinishReason(w, finish_reason);
-  w.EndObject();
-  w.EndArray();
-  if (usage_null) {
-    w.Key("usage");
-    w.Null();
-  }
-  w.EndObject();
-  return Finish(buffer);
+  return ChunkJson(meta, kChunkObject, usage_null, [&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("index");
+    w.Uint(index);
+    w.Key("delta");
+    w.StartObject();
+    if (delta.role) {
+      w.Key("role");
+      w.String("assistant");
+    }
+    if (delta.content) {
+      w.Key("content");
+      WriteString(w, *delta.content);
+    }
+    if (delta.tool_calls != nullptr && !delta.tool_calls->empty()) {
+      WriteToolCalls(w, *delta.tool_calls, /*with_index=*/true);
+    }
+    w.EndObject();
+    WriteLogprobsMember(w, logprobs);
+    WriteFinishReason(w, finish_reason);
+    w.EndObject();
+  });
 }
 
 std::string ChatUsageChunkJson(const ResponseMeta& meta, const Usage& usage) {

@@ -12,6 +12,8 @@ namespace {
 
 constexpr int64_t kDefaultMaxTokens = 16;
 
+}  // namespace
+
 absl::StatusOr<std::vector<int32_t>> ReadTokenIds(const rapidjson::Value& array, absl::string_view param) {
   std::vector<int32_t> ids;
   ids.reserve(array.Size());
@@ -28,8 +30,6 @@ absl::StatusOr<std::vector<int32_t>> ReadTokenIds(const rapidjson::Value& array,
   if (ids.empty()) return InvalidRequest(param, absl::StrCat("'", param, "' must not be an empty list of tokens."));
   return ids;
 }
-
-}  // namespace
 
 absl::StatusOr<std::vector<Prompt>> ReadPrompts(const rapidjson::Value& value, absl::string_view param) {
   std::vector<Prompt> prompts;

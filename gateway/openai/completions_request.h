@@ -35,6 +35,9 @@ struct CompletionsRequest {
 // depends on the model (token ids, context length).
 absl::StatusOr<CompletionsRequest> ParseCompletionsRequest(const rapidjson::Value& body, const Limits& limits);
 
+// Reads a non-empty JSON array of token ids (non-negative int32); errors name `param`.
+absl::StatusOr<std::vector<int32_t>> ReadTokenIds(const rapidjson::Value& array, absl::string_view param);
+
 // Reads an OpenAI prompt value: a string, an array of strings, an array of token ids or an array of
 // arrays of token ids. Shared with /tokenize.
 absl::StatusOr<std::vector<Prompt>> ReadPrompts(const rapidjson::Value& value, absl::string_view param);

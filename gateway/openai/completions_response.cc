@@ -76,38 +76,18 @@ void CompletionLogprobs::Write(JsonWriter& w) const {
 
 std::string CompletionResponseJson(const ResponseMeta& meta, const std::vector<CompletionChoice>& choices,
                                    const Usage& usage) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  WriteMetaMembers(w, meta, kObject);
-  w.Key("choices");
-  w.StartArray();
-  for (const CompletionChoice& c : choices) {
-    WriteChoice(w, c.index, c.text, c.logprobs ? &*c.logprobs : nullptr, c.finish_reason);
-  }
-  w.EndArray();
-  WriteUsageMember(w, usage);
-  w.EndObject();
-  return Finish(buffer);
+  return ResponseJson(meta, kObject, usage, [&](JsonWriter& w) {
+    for (const CompletionChoice& c : choices) {
+      WriteChoice(w, c.index, c.text, c.logprobs ? &*c.logprobs : nullptr, c.finish_reason);
+    }
+  });
 }
 
 std::string CompletionChunkJson(const ResponseMeta& meta, uint32_t index, absl::string_view text,
                                 const CompletionLogprobs* logprobs, const std::optional<std::string>& finish_reason,
                                 bool usage_null) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  WriteMetaMembers(w, meta, kObject);
-  w.Key("choices");
-  w.StartArray();
-  WriteChoice(w, index, text, logprobs, finish_reason);
-  w.EndArray();
-  if (usage_null) {
-    w.Key("usage");
-    w.Null();
-  }
-  w.EndObject();
-  return Finish(buffer);
+  return ChunkJson(meta, kObject, usage_null,
+                   [&](JsonWriter& w) { WriteChoice(w, index, text, logprobs, finish_reason); });
 }
 
 std::string CompletionUsageChunkJson(const ResponseMeta& meta, const Usage& usage) {

@@ -54,17 +54,41 @@ void WriteUsageMember(JsonWriter& w, const Usage& usage) {
 
 std::string Finish(const rapidjson::StringBuffer& buffer) { return std::string(buffer.GetString(), buffer.GetSize()); }
 
-std::string UsageChunkJson(const ResponseMeta& meta, absl::string_view object, const Usage& usage) {
+std::string ResponseJson(const ResponseMeta& meta, absl::string_view object, const Usage& usage,
+                         const std::function<void(JsonWriter&)>& write_choices) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
   WriteMetaMembers(w, meta, object);
   w.Key("choices");
   w.StartArray();
+  write_choices(w);
   w.EndArray();
   WriteUsageMember(w, usage);
   w.EndObject();
   return Finish(buffer);
+}
+
+std::string ChunkJson(const ResponseMeta& meta, absl::string_view object, bool usage_null,
+                      const std::function<void(JsonWriter&)>& write_choice) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  WriteMetaMembers(w, meta, object);
+  w.Key("choices");
+  w.StartArray();
+  write_choice(w);
+  w.EndArray();
+  if (usage_null) {
+    w.Key("usage");
+    w.Null();
+  }
+  w.EndObject();
+  return Finish(buffer);
+}
+
+std::string UsageChunkJson(const ResponseMeta& meta, absl::string_view object, const Usage& usage) {
+  return ResponseJson(meta, object, usage, [](JsonWriter&) {});
 }
 
 }  // namespace basalt::gateway::openai

@@ -1,6 +1,7 @@
 #pragma once
 // Pieces shared by the completions and chat response formats.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include "absl/strings/string_view.h"
@@ -44,6 +45,14 @@ void WriteMetaMembers(JsonWriter& w, const ResponseMeta& meta, absl::string_view
 // Writes the "usage" member: {"prompt_tokens","completion_tokens","total_tokens"}.
 void WriteUsageMember(JsonWriter& w, const Usage& usage);
 std::string Finish(const rapidjson::StringBuffer& buffer);
+
+// The two envelopes: {id, object, created, model, choices: [...], usage} for a whole response, and
+// {id, object, created, model, choices: [one choice], "usage": null if usage_null} for a stream chunk.
+// `write_choices` writes the elements of "choices".
+std::string ResponseJson(const ResponseMeta& meta, absl::string_view object, const Usage& usage,
+                         const std::function<void(JsonWriter&)>& write_choices);
+std::string ChunkJson(const ResponseMeta& meta, absl::string_view object, bool usage_null,
+                      const std::function<void(JsonWriter&)>& write_choice);
 
 // The last chunk of a stream with stream_options.include_usage: "choices": [] and the usage.
 std::string UsageChunkJson(const ResponseMeta& meta, absl::string_view object, const Usage& usage);

@@ -1,5 +1,6 @@
 // The other endpoints (models, tokenize, detokenize, health, version), authentication, and the HTTP
 // errors of the real route table.
+#include "absl/strings/str_join.h"
 #include "common/json/json.h"
 #include "tests/gateway/gateway_fixture.h"
 
@@ -87,9 +88,7 @@ TEST_F(EndpointsTest, TokenizeErrors) {
 
 TEST_F(EndpointsTest, Detokenize) {
   const std::vector<int32_t> ids = model().tokenizer->Encode("hello world", true)->ids;
-  std::string tokens = "[";
-  for (size_t i = 0; i < ids.size(); ++i) tokens += (i ? "," : "") + std::to_string(ids[i]);
-  tokens += "]";
+  const std::string tokens = "[" + absl::StrJoin(ids, ",") + "]";
   HttpResult r = Post("/detokenize", R"({"model":"tiny-test","tokens":)" + tokens + "}");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.body, R"({"prompt":"<|bos|>hello world"})");
