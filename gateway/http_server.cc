@@ -142,6 +142,7 @@ HttpServer::HttpServer(HttpServerOptions options, HttpErrorRenderer render_error
   server.set_read_timeout(std::chrono::seconds(30));
   server.set_write_timeout(std::chrono::seconds(impl->options.write_timeout_seconds));
   server.set_keep_alive_timeout(impl->options.keep_alive_timeout_seconds);
+  server.set_keep_alive_max_count(1000);  // clients with connection pools reuse connections
   server.set_default_headers({{"Access-Control-Allow-Origin", "*"}});
   // Instead of httplib's default (SO_REUSEPORT, which lets a second server share the port silently):
   // SO_REUSEADDR, and remember the socket so Bind() can enlarge its listen backlog.

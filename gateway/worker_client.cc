@@ -129,21 +129,11 @@ class GrpcWorkerClient final : public WorkerClient {
   }
 
   absl::StatusOr<v1::ModelInfoResponse> ModelInfo(absl::Duration timeout) override {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
-    v1::ModelInfoResponse response;
-    grpc::Status status = stub_->ModelInfo(&context, v1::ModelInfoRequest(), &response);
-    if (!status.ok()) return Annotate(FromGrpcStatus(status));
-    return response;
+    return Unary<v1::ModelInfoResponse>(&v1::Worker::Stub::ModelInfo, v1::ModelInfoRequest(), timeout);
   }
 
   absl::StatusOr<v1::GetTokenizerResponse> GetTokenizer(absl::Duration timeout) override {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
-    v1::GetTokenizerResponse response;
-    grpc::Status status = stub_->GetTokenizer(&context, v1::GetTokenizerRequest(), &response);
-    if (!status.ok()) return Annotate(FromGrpcStatus(status));
-    return response;
+    return Unary<v1::GetTokenizerResponse>(&v1::Worker::Stub::GetTokenizer, v1::GetTokenizerRequest(), timeout);
   }
 
   std::unique_ptr<GenerateCall> Generate(const v1::GenerateRequest& request, GenerateCallbacks callbacks) override {
@@ -153,6 +143,17 @@ class GrpcWorkerClient final : public WorkerClient {
   bool Healthy(absl::Duration timeout) override { return ModelInfo(timeout).ok(); }
 
  private:
+  // A unary call with a deadline; errors name the worker.
+  template <typename Response, typename Request, typename Method>
+  absl::StatusOr<Response> Unary(Method method, const Request& request, absl::Duration timeout) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
+    Response response;
+    grpc::Status status = (stub_.get()->*method)(&context, request, &response);
+    if (!status.ok()) return Annotate(FromGrpcStatus(status));
+    return response;
+  }
+
   absl::Status Annotate(const absl::Status& status) {
     return absl::Status(status.code(), absl::StrCat("worker ", target_, ": ", status.message()));
   }

@@ -21,20 +21,22 @@ WorkerPool::Member& WorkerPool::Pick() {
   return *workers_[start % workers_.size()];
 }
 
-absl::StatusOr<v1::ModelInfoResponse> WorkerPool::ModelInfo(absl::Duration timeout) {
+template <typename Response>
+absl::StatusOr<Response> WorkerPool::Unary(absl::StatusOr<Response> (WorkerClient::*method)(absl::Duration),
+                                           absl::Duration timeout) {
   if (workers_.empty()) return absl::UnavailableError("no worker configured");
   Member& member = Pick();
-  absl::StatusOr<v1::ModelInfoResponse> info = member.client->ModelInfo(timeout);
-  member.up = info.ok() || info.status().code() != absl::StatusCode::kUnavailable;
-  return info;
+  absl::StatusOr<Response> response = (member.client.get()->*method)(timeout);
+  member.up = response.ok() || response.status().code() != absl::StatusCode::kUnavailable;
+  return response;
+}
+
+absl::StatusOr<v1::ModelInfoResponse> WorkerPool::ModelInfo(absl::Duration timeout) {
+  return Unary(&WorkerClient::ModelInfo, timeout);
 }
 
 absl::StatusOr<v1::GetTokenizerResponse> WorkerPool::GetTokenizer(absl::Duration timeout) {
-  if (workers_.empty()) return absl::UnavailableError("no worker configured");
-  Member& member = Pick();
-  absl::StatusOr<v1::GetTokenizerResponse> tokenizer = member.client->GetTokenizer(timeout);
-  member.up = tokenizer.ok() || tokenizer.status().code() != absl::StatusCode::kUnavailable;
-  return tokenizer;
+  return Unary(&WorkerClient::GetTokenizer, timeout);
 }
 
 std::unique_ptr<GenerateCall> WorkerPool::Generate(const v1::GenerateRequest& request, GenerateCallbacks callbacks) {

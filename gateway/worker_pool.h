@@ -33,6 +33,10 @@ class WorkerPool final : public WorkerClient {
   };
   // The next worker marked up, round-robin (or the next one at all when none is).
   Member& Pick();
+  // A unary call on the picked worker; UNAVAILABLE marks it down.
+  template <typename Response>
+  absl::StatusOr<Response> Unary(absl::StatusOr<Response> (WorkerClient::*method)(absl::Duration),
+                                 absl::Duration timeout);
 
   std::vector<std::unique_ptr<Member>> workers_;
   std::atomic<size_t> next_{0};

@@ -54,8 +54,12 @@ void WriteUsageMember(JsonWriter& w, const Usage& usage) {
 
 std::string Finish(const rapidjson::StringBuffer& buffer) { return std::string(buffer.GetString(), buffer.GetSize()); }
 
-std::string ResponseJson(const ResponseMeta& meta, absl::string_view object, const Usage& usage,
-                         const std::function<void(JsonWriter&)>& write_choices) {
+namespace {
+
+enum class UsageMember { kUsage, kNull, kNone };
+
+std::string Envelope(const ResponseMeta& meta, absl::string_view object, UsageMember usage_member, const Usage& usage,
+                     const std::function<void(JsonWriter&)>& write_choices) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
@@ -64,27 +68,25 @@ std::string ResponseJson(const ResponseMeta& meta, absl::string_view object, con
   w.StartArray();
   write_choices(w);
   w.EndArray();
-  WriteUsageMember(w, usage);
-  w.EndObject();
-  return Finish(buffer);
-}
-
-std::string ChunkJson(const ResponseMeta& meta, absl::string_view object, bool usage_null,
-                      const std::function<void(JsonWriter&)>& write_choice) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  WriteMetaMembers(w, meta, object);
-  w.Key("choices");
-  w.StartArray();
-  write_choice(w);
-  w.EndArray();
-  if (usage_null) {
+  if (usage_member == UsageMember::kUsage) WriteUsageMember(w, usage);
+  if (usage_member == UsageMember::kNull) {
     w.Key("usage");
     w.Null();
   }
   w.EndObject();
   return Finish(buffer);
+}
+
+}  // namespace
+
+std::string ResponseJson(const ResponseMeta& meta, absl::string_view object, const Usage& usage,
+                         const std::function<void(JsonWriter&)>& write_choices) {
+  return Envelope(meta, object, UsageMember::kUsage, usage, write_choices);
+}
+
+std::string ChunkJson(const ResponseMeta& meta, absl::string_view object, bool usage_null,
+                      const std::function<void(JsonWriter&)>& write_choice) {
+  return Envelope(meta, object, usage_null ? UsageMember::kNull : UsageMember::kNone, Usage{}, write_choice);
 }
 
 std::string UsageChunkJson(const ResponseMeta& meta, absl::string_view object, const Usage& usage) {
