@@ -176,7 +176,10 @@ absl::Status BpeModel::MergeWord(std::string_view piece, Word& word) const {
     if (!symbols.empty()) symbols.back().next = index;
     symbols.push_back(Symbol{id, index - 1, -1, len});
   };
-  std::optional<std::pair<int32_t, uint32_t>> unk;  // pending unknown (id, bytes)
+  // A pending unknown token (kept in plain fields: GCC 12 misreads an optional<pair> here).
+  bool has_unk = false;
+  int32_t unk_id_pending = 0;
+  uint32_t unk_len = 0;
   std::string buffer;
   for (size_t i = 0; i < piece.size();) {
     size_t start = i;
@@ -192,9 +195,9 @@ absl::Status BpeModel::MergeWord(std::string_view piece, Word& word) const {
       s = buffer;
     }
     if (auto id = vocab_.Find(s)) {
-      if (unk) {
-        add(unk->first, unk->second);
-        unk.reset();
+      if (has_unk) {
+        add(unk_id_pending, unk_len);
+        has_unk = false;
       }
       add(*id, byte_len);
       continue;
@@ -213,15 +216,17 @@ absl::Status BpeModel::MergeWord(std::string_view piece, Word& word) const {
       if (!unk_id) {
         return absl::InvalidArgumentError(absl::StrCat("BPE: unk_token \"", *unk_token_, "\" is not in the vocabulary"));
       }
-      if (unk && fuse_unk_) {
-        unk->second += byte_len;
+      if (has_unk && fuse_unk_) {
+        unk_len += byte_len;
       } else {
-        if (unk) add(unk->first, unk->second);
-        unk = std::make_pair(*unk_id, byte_len);
+        if (has_unk) add(unk_id_pending, unk_len);
+        has_unk = true;
+        unk_id_pending = *unk_id;
+        unk_len = byte_len;
       }
     }
   }
-  if (unk) add(unk->first, unk->second);
+  if (has_unk) add(unk_id_pending, unk_len);
   MergeAll(symbols);
   word.clear();
   for (const Symbol& s : symbols) {

@@ -230,7 +230,7 @@ class WordPieceDecoder : public Decoder {
         if (token.rfind(prefix_, 0) == 0) {
           token.erase(0, prefix_.size());
         } else {
-          token.insert(0, " ");
+          token = absl::StrCat(" ", token);  // (insert(0, " ") trips a GCC 12 -Wrestrict false positive)
         }
       }
       if (cleanup_) token = WordPieceCleanup(std::move(token));

@@ -153,8 +153,9 @@ absl::StatusOr<TemplateProcessor::Piece> ParsePiece(const rapidjson::Value& json
     return TemplateProcessor::Piece{false, std::string(colon == std::string_view::npos ? text : text.substr(0, colon))};
   }
   if (const rapidjson::Value* seq = json::Find(json, "Sequence"); seq != nullptr) {
-    BASALT_ASSIGN_OR_RETURN(std::string id, Field<std::string>(*seq, "id", "A", "TemplateProcessing"));
-    return TemplateProcessor::Piece{id == "A", id == "A" ? std::string() : std::string("$B")};
+    const rapidjson::Value* id = json::Find(*seq, "id");
+    bool is_a = id == nullptr || (id->IsString() && std::string_view(id->GetString(), id->GetStringLength()) == "A");
+    return TemplateProcessor::Piece{is_a, is_a ? std::string() : std::string("$B")};
   }
   if (const rapidjson::Value* special = json::Find(json, "SpecialToken"); special != nullptr) {
     BASALT_ASSIGN_OR_RETURN(std::string id, RequiredString(*special, "id", "TemplateProcessing"));

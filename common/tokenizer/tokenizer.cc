@@ -8,6 +8,7 @@
 #include "common/fs/read_file.h"
 #include "common/json/json.h"
 #include "common/status/status_macros.h"
+#include "common/tokenizer/json_fields.h"
 #include "common/tokenizer/tokenizer_config.h"
 #include "common/tokenizer/tokenizer_impl.h"
 #include "common/tokenizer/unicode.h"
@@ -116,6 +117,25 @@ bool RebuildsBosEos(const std::string& tokenizer_class) {
   return std::find(std::begin(kClasses), std::end(kClasses), tokenizer_class) != std::end(kClasses);
 }
 
+// transformers' GPT-2-style fast tokenizers (add_prefix_space=False by default) rewrite a top-level
+// ByteLevel pre-tokenizer whose add_prefix_space differs from theirs.
+void ApplyPrefixSpaceOverride(const ParsedTokenizerConfig& parsed, rapidjson::Document& doc) {
+  static constexpr std::string_view kClasses[] = {
+      "GPT2Tokenizer", "GPT2TokenizerFast", "RobertaTokenizer", "RobertaTokenizerFast", "BartTokenizer",
+      "BartTokenizerFast", "LongformerTokenizer", "LongformerTokenizerFast", "GPTNeoXTokenizerFast",
+      "CodeGenTokenizer", "CodeGenTokenizerFast", "BloomTokenizerFast"};
+  if (std::find(std::begin(kClasses), std::end(kClasses), parsed.tokenizer_class) == std::end(kClasses)) return;
+  auto pre = doc.FindMember("pre_tokenizer");
+  if (pre == doc.MemberEnd() || !pre->value.IsObject() || TypeOf(pre->value) != "ByteLevel") return;
+  bool wanted = parsed.add_prefix_space.value_or(false);
+  auto member = pre->value.FindMember("add_prefix_space");
+  if (member == pre->value.MemberEnd()) {
+    pre->value.AddMember("add_prefix_space", wanted, doc.GetAllocator());
+  } else {
+    member->value.SetBool(wanted);
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> Tokenizer::Impl::DecodeToken(int32_t id) const {
@@ -151,6 +171,10 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view 
   }
   if (!doc.IsObject()) return absl::InvalidArgumentError("tokenizer.json must be a JSON object");
 
+  auto parsed = ParseTokenizerConfig(tokenizer_config_json);
+  if (!parsed.ok()) return parsed.status();
+  ApplyPrefixSpaceOverride(*parsed, doc);
+
   auto impl = std::make_unique<Impl>();
   const rapidjson::Value* model = json::Find(doc, "model");
   if (model == nullptr) return absl::InvalidArgumentError("tokenizer.json: missing 'model'");
@@ -171,8 +195,6 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view 
   }
   BASALT_RETURN_IF_ERROR(impl->added.AddTokens(*file_tokens, *impl->model, impl->normalizer.get()));
 
-  auto parsed = ParseTokenizerConfig(tokenizer_config_json);
-  if (!parsed.ok()) return parsed.status();
   impl->config = parsed->config;
   std::vector<AddedToken> extra = TransformersExtraTokens(*parsed, *file_tokens, impl->added);
   if (!extra.empty()) BASALT_RETURN_IF_ERROR(impl->added.AddTokens(extra, *impl->model, impl->normalizer.get()));

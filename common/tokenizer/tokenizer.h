@@ -82,8 +82,10 @@ class Tokenizer {
 };
 
 // Turns a stream of generated token ids into text deltas. The concatenation of all deltas (including
-// Finish()) equals Decode(all ids). A delta never ends inside a UTF-8 sequence, and leading-space rules
-// (Metaspace "▁", byte-level "Ġ", clean-up) are applied as a full decode would apply them.
+// Finish()) equals Decode(all ids); with prompt context, Decode(context + ids) without the context's
+// own text. A delta never ends inside a UTF-8 sequence, and leading-space rules (Metaspace "▁",
+// byte-level "Ġ", clean-up) are applied as a full decode would apply them. Text is emitted as soon as
+// no later id can change it.
 class StreamingDecoder {
  public:
   // `prompt_ids` gives context (a few trailing prompt ids are enough), so that the first generated token's

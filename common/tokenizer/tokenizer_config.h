@@ -25,6 +25,7 @@ struct ParsedTokenizerConfig {
   std::string tokenizer_class;
   std::optional<bool> add_bos_token;
   std::optional<bool> add_eos_token;
+  std::optional<bool> add_prefix_space;
   // "added_tokens_decoder", sorted by id (empty when the file has none).
   std::vector<std::pair<int32_t, AddedToken>> added_tokens_decoder;
   bool has_added_tokens_decoder = false;

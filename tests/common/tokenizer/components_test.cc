@@ -19,7 +19,9 @@ std::vector<std::pair<size_t, size_t>> Matches(std::string_view pattern, std::st
   auto re = Regex::Compile(pattern);
   EXPECT_TRUE(re.ok()) << re.status();
   std::vector<std::pair<size_t, size_t>> out;
-  if (re.ok()) EXPECT_TRUE((*re)->FindAll(text, out).ok());
+  if (re.ok()) {
+    EXPECT_TRUE((*re)->FindAll(text, out).ok());
+  }
   return out;
 }
 

@@ -12,6 +12,8 @@
 //     tokens yet, are added (AddedVocabulary::add_tokens semantics);
 //   - Llama/CodeLlama/Gemma tokenizer classes rebuild the post-processor from add_bos_token /
 //     add_eos_token (defaults true/false);
+//   - GPT-2/RoBERTa-style classes set a top-level ByteLevel pre-tokenizer's add_prefix_space to
+//     tokenizer_config.json's (default false);
 //   - truncation and padding from tokenizer.json are off;
 //   - decode applies clean_up_tokenization_spaces from tokenizer_config.json.
 // transformers.js (@huggingface/transformers, a JS port) is run on the same inputs too; where it
@@ -25,7 +27,9 @@
 //     continuing_subword_prefix (unknown tokens, other merges).
 //   - data/metaspace-legacy: the JS BPE applies ignore_merges differently.
 //   - data/ctc-chars: the JS CTC decoder drops a lone word delimiter.
-//   - data/roberta-bytelevel: the JS ByteLevel decoder drops the prefix space.
+//   - data/roberta-bytelevel: transformers' RobertaTokenizerFast turns the ByteLevel pre-tokenizer's
+//     add_prefix_space off (its default); transformers.js keeps the file's. Its ByteLevel decoder also
+//     drops a prefix space.
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -158,10 +162,19 @@ function sameToken(a, b) {
 const LLAMA_CLASSES = new Set(['LlamaTokenizer', 'LlamaTokenizerFast', 'CodeLlamaTokenizer', 'CodeLlamaTokenizerFast',
   'GemmaTokenizer', 'GemmaTokenizerFast']);
 
+// GPT-2-style fast tokenizer classes (add_prefix_space=False by default) that rewrite a top-level
+// ByteLevel pre-tokenizer whose add_prefix_space differs from theirs.
+const PREFIX_SPACE_CLASSES = new Set(['GPT2Tokenizer', 'GPT2TokenizerFast', 'RobertaTokenizer', 'RobertaTokenizerFast',
+  'BartTokenizer', 'BartTokenizerFast', 'LongformerTokenizer', 'LongformerTokenizerFast', 'GPTNeoXTokenizerFast',
+  'CodeGenTokenizer', 'CodeGenTokenizerFast', 'BloomTokenizerFast']);
+
 function transformersView(tj, tc) {
   const out = JSON.parse(JSON.stringify(tj));
   out.truncation = null;
   out.padding = null;
+  if (PREFIX_SPACE_CLASSES.has(tc.tokenizer_class) && out.pre_tokenizer?.type === 'ByteLevel') {
+    out.pre_tokenizer.add_prefix_space = tc.add_prefix_space ?? false;
+  }
   const fileTokens = (tj.added_tokens ?? []).map((t) => addedTokenFromDict({ ...t }));
   const toAdd = [];
   const decoderEntries = Object.entries(tc.added_tokens_decoder ?? {})

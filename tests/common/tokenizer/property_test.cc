@@ -37,6 +37,8 @@ struct Lossless {
   std::vector<std::string> specials;  // added-token strings to mix in
 };
 
+void PrintTo(const Lossless& l, std::ostream* os) { *os << l.dir; }
+
 class LosslessTest : public ::testing::TestWithParam<Lossless> {};
 
 TEST_P(LosslessTest, DecodeOfEncodeIsIdentity) {
