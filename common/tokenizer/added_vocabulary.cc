@@ -175,6 +175,7 @@ std::vector<std::pair<int32_t, std::pair<size_t, size_t>>> AddedVocabulary::Find
     size_t start = pos, stop = pos + length;
     pos = stop;  // matches never overlap
     const AddedToken& token = by_id_.at(id);
+    if (encode_special_tokens_ && special_.contains(Av(token.content))) continue;
     if (token.single_word) {
       bool start_space = start == 0 || !EndsWithWord(sentence.substr(0, start));
       bool stop_space = stop == sentence.size() || !StartsWithWord(sentence.substr(stop));

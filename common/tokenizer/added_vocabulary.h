@@ -59,6 +59,8 @@ class AddedVocabulary {
   std::optional<std::string> IdToDecodedToken(int32_t id) const;
   bool IsSpecialToken(std::string_view token) const { return special_.contains(Av(token)); }
   int32_t MaxId() const { return max_id_; }
+  // transformers' split_special_tokens: special tokens in the text are encoded as ordinary text.
+  void set_encode_special_tokens(bool value) { encode_special_tokens_ = value; }
   const absl::flat_hash_map<int32_t, AddedToken>& tokens() const { return by_id_; }
 
   // Cuts `text` on added tokens and normalizes the other pieces.
@@ -78,6 +80,7 @@ class AddedVocabulary {
   TokenMatcher raw_matcher_;
   TokenMatcher normalized_matcher_;
   int32_t max_id_ = -1;
+  bool encode_special_tokens_ = false;
 };
 
 }  // namespace basalt::tokenizer

@@ -198,6 +198,7 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(std::string_view 
   impl->config = parsed->config;
   std::vector<AddedToken> extra = TransformersExtraTokens(*parsed, *file_tokens, impl->added);
   if (!extra.empty()) BASALT_RETURN_IF_ERROR(impl->added.AddTokens(extra, *impl->model, impl->normalizer.get()));
+  impl->added.set_encode_special_tokens(parsed->split_special_tokens);
 
   if (RebuildsBosEos(parsed->tokenizer_class)) {
     bool add_bos = parsed->add_bos_token.value_or(true);

@@ -103,6 +103,7 @@ absl::StatusOr<ParsedTokenizerConfig> ParseTokenizerConfig(std::string_view json
 
   if (const rapidjson::Value* v = json::Find(doc, "add_bos_token"); v != nullptr && v->IsBool()) out.add_bos_token = v->GetBool();
   if (const rapidjson::Value* v = json::Find(doc, "add_eos_token"); v != nullptr && v->IsBool()) out.add_eos_token = v->GetBool();
+  out.split_special_tokens = BoolOr(doc, "split_special_tokens", false);
   if (const rapidjson::Value* v = json::Find(doc, "add_prefix_space"); v != nullptr && v->IsBool()) {
     out.add_prefix_space = v->GetBool();
   }

@@ -26,6 +26,7 @@ struct ParsedTokenizerConfig {
   std::optional<bool> add_bos_token;
   std::optional<bool> add_eos_token;
   std::optional<bool> add_prefix_space;
+  bool split_special_tokens = false;
   // "added_tokens_decoder", sorted by id (empty when the file has none).
   std::vector<std::pair<int32_t, AddedToken>> added_tokens_decoder;
   bool has_added_tokens_decoder = false;

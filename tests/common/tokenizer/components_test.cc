@@ -149,6 +149,17 @@ TEST(TokenizerConfig, LlamaClassRebuildsBosEos) {
   EXPECT_EQ((*t)->Encode("a", false)->ids, (std::vector<int32_t>{1}));
 }
 
+TEST(TokenizerConfig, SplitSpecialTokensEncodesThemAsText) {
+  std::string model = R"({"type":"WordLevel","vocab":{"<unk>":0,"a":1,"<s>":2},"unk_token":"<unk>"})";
+  auto plain = Tokenizer::FromJson(TinyTokenizerJson(model), "");
+  auto split = Tokenizer::FromJson(TinyTokenizerJson(model), R"({"split_special_tokens": true})");
+  ASSERT_TRUE(plain.ok() && split.ok());
+  // The added token takes the id the vocabulary already gives "<s>" (as the crate's add_tokens does).
+  EXPECT_EQ((*plain)->Encode("a<s>", false)->ids, (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ((*split)->Encode("a<s>", false)->ids, (std::vector<int32_t>{0}));     // "a<s>" is one unknown word
+  EXPECT_EQ((*split)->Encode("a <s>", false)->ids, (std::vector<int32_t>{1, 2}));  // the vocabulary entry
+}
+
 TEST(TokenizerConfig, ChatTemplateFileOverrides) {
   std::string dir = ::testing::TempDir() + "/tok_dir";
   std::string mk = "mkdir -p " + dir;
