@@ -2,7 +2,7 @@
 // no crash, ids/tokens/offsets of equal length with offsets inside the text, lossless byte-level
 // round trips, and streamed deltas that concatenate to the decode.
 // Build as tokenizer_load_fuzzer.cc says; run:
-//   build-fuzz/bin/tokenizer_encode_fuzzer -max_total_time=60 tests/common/tokenizer/data
+//   build-fuzz/bin/tokenizer_encode_fuzzer -max_total_time=60 CORPUS_DIR tests/common/tokenizer/data
 // The first input byte picks the tokenizer; the rest is the text.
 #include <cstddef>
 #include <cstdint>

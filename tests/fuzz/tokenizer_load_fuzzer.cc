@@ -1,8 +1,8 @@
 // libFuzzer target: tokenizer.json loading (then a few encodes and decodes with whatever loaded).
 // Build: CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DBASALT_BUILD_FUZZERS=ON
 //        -DBASALT_BUILD_WORKER=OFF && ninja -C build-fuzz tokenizer_load_fuzzer
-// Run:   build-fuzz/bin/tokenizer_load_fuzzer -max_total_time=60 tests/common/tokenizer/data
-// (libFuzzer reads every file under the directory: the small tokenizer.json files are the seeds.)
+// Run:   build-fuzz/bin/tokenizer_load_fuzzer -max_total_time=60 CORPUS_DIR tests/common/tokenizer/data
+// (new inputs go to CORPUS_DIR, an empty directory; the small tokenizer.json files are the seeds.)
 #include <cstddef>
 #include <cstdint>
 #include <string>
