@@ -1,7 +1,9 @@
 // The fixture models in bfloat16 on the GPU against transformers' own bfloat16 run on the same kind of
 // GPU (reference.json "bf16_cuda"). bf16 rounding differs between any two implementations, so the
-// documented tolerance is wider than the 1e-3 of float32: logprobs within 0.06, and greedy tokens equal
-// until a step whose reference top-2 gap is below 0.1 (a near-tie in bf16).
+// documented tolerance is wider than the 1e-3 of float32. The logits come out of the LM head in bf16:
+// at the fixtures' logit magnitudes (8 to 16) one bf16 step is 0.0625, and two implementations may each
+// round a different way, so logprobs must agree within 0.15 (the largest difference seen on an H100 was
+// 0.091); greedy tokens must be equal until a step whose reference top-2 gap is below 0.1 (a bf16 tie).
 #include <gtest/gtest.h>
 
 #include "tests/worker/reference_cases.h"
@@ -10,7 +12,7 @@
 namespace basalt::testing {
 namespace {
 
-constexpr double kBf16LogprobTolerance = 0.06;
+constexpr double kBf16LogprobTolerance = 0.15;
 
 class CudaModelReferenceTest : public ::testing::TestWithParam<std::string> {};
 

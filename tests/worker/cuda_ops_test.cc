@@ -127,6 +127,44 @@ TEST_P(CudaOpsTest, PagedDecodeAttentionMatchesReference) {
   }
 }
 
+TEST_P(CudaOpsTest, PrefillChunksMatchReference) {
+  // Whole prompts, chunks that continue a cached context, a decode row first (mixed step), windows.
+  const int heads = 16, kv_heads = 4, dim = 64, block_size = 16, num_blocks = 256;
+  at::Tensor key_cache = at::randn({num_blocks, block_size, kv_heads, dim}, opts());
+  at::Tensor value_cache = at::randn_like(key_cache);
+  for (int window : {0, 24}) {
+    AttentionBatch batch;
+    const std::vector<std::pair<int, int>> chunks = {{1, 50}, {37, 37}, {5, 100}, {64, 64}, {30, 130}};
+    int next_block = 0, tokens = 0;
+    batch.query_start.push_back(0);
+    for (auto [n, context] : chunks) {
+      std::vector<int32_t> table;
+      for (int b = 0; b < (context + block_size - 1) / block_size; ++b) table.push_back(next_block++);
+      batch.block_tables.push_back(table);
+      batch.context_lens.push_back(context);
+      tokens += n;
+      batch.query_start.push_back(tokens);
+    }
+    size_t max_blocks = 0;
+    for (const auto& t : batch.block_tables) max_blocks = std::max(max_blocks, t.size());
+    std::vector<int32_t> flat(chunks.size() * max_blocks, 0), lens;
+    for (size_t s = 0; s < chunks.size(); ++s) {
+      std::copy(batch.block_tables[s].begin(), batch.block_tables[s].end(), flat.begin() + s * max_blocks);
+      lens.push_back(static_cast<int32_t>(batch.context_lens[s]));
+    }
+    batch.block_table_tensor =
+        at::tensor(flat, at::kInt).view({static_cast<int64_t>(chunks.size()), static_cast<int64_t>(max_blocks)}).to(at::kCUDA);
+    batch.context_lens_tensor = at::tensor(lens, at::kInt).to(at::kCUDA);
+    AttentionParams params{heads, kv_heads, dim, 0, std::nullopt, 0, {}};
+    if (window > 0) params.sliding_window = window;
+    at::Tensor q = at::randn({tokens, heads, dim}, opts());
+    at::Tensor out = cuda_->Attention(q, key_cache, value_cache, batch, params);
+    at::Tensor ref = PagedAttentionReference(q.to(at::kFloat), key_cache.to(at::kFloat), value_cache.to(at::kFloat),
+                                             batch, params);
+    EXPECT_LT(RelativeError(out, ref), Tolerance()) << "window " << window;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(DTypes, CudaOpsTest, ::testing::Values(at::kBFloat16, at::kHalf, at::kFloat),
                          [](const auto& info) { return std::string(c10::toString(info.param)); });
 

@@ -56,6 +56,8 @@ EngineImpl::EngineImpl(const EngineOptions& options, std::unique_ptr<LoadedModel
   spdlog::info("KV cache: {} blocks of {} tokens ({} tokens, {:.1f} MiB); max_model_len {}; step budget {} tokens",
                kv.num_blocks, options_.block_size, kv.num_blocks * options_.block_size,
                kv.bytes / 1048576.0, kv.max_model_len, sched.max_num_batched_tokens);
+  if (StepProfile::EnabledByEnvironment()) profile_ = std::make_unique<StepProfile>();
+  dispatcher_ = std::make_unique<OutputDispatcher>();
   loop_ = std::thread([this] { Loop(); });
 }
 
@@ -69,6 +71,7 @@ void EngineImpl::Shutdown() {
   }
   wake_.notify_all();
   if (loop_.joinable()) loop_.join();
+  dispatcher_.reset();  // delivers the final outputs
 }
 
 absl::Status EngineImpl::Submit(GenerationRequest request, std::shared_ptr<OutputObserver> observer) {
@@ -130,8 +133,9 @@ void EngineImpl::Admit(std::unique_ptr<RequestState> state) {
   const std::string id = request->request.request_id;
   if (requests_.count(id)) {
     num_pending_.fetch_sub(1);
-    request->observer->OnOutput(RequestOutput{.finished = true,
-                                              .status = absl::AlreadyExistsError(absl::StrCat("request id ", id, " is in use"))});
+    dispatcher_->Post(request->observer,
+                      RequestOutput{.finished = true,
+                                    .status = absl::AlreadyExistsError(absl::StrCat("request id ", id, " is in use"))});
     return;
   }
   auto seq = std::make_unique<Sequence>();
@@ -166,6 +170,7 @@ void EngineImpl::Loop() {
 }
 
 void EngineImpl::Step() {
+  if (profile_) profile_->Start();
   StepPlan plan = scheduler_->Schedule();
   if (plan.empty()) {
     // Nothing fits although work is waiting: the head request cannot get blocks even alone. Fail it
@@ -191,7 +196,12 @@ void EngineImpl::Step() {
                        (IsContrastive(*request) && is_main && chunk.start < prompt_len);
   }
   cache_->CopyBlocks(plan.block_copies);
+  if (profile_) profile_->Mark(StepProfile::kSchedule);
   StepLogits logits = runner_->Run(plan, all_positions);
+  if (profile_) {
+    logits.logits.sum().item<float>();  // wait for the device, to time the forward pass alone
+    profile_->Mark(StepProfile::kForward);
+  }
   // Collected now: contrastive search frees its candidate sequences while it processes the step.
   std::vector<RequestState*> touched;
   for (const ScheduledChunk& chunk : plan.chunks) {
@@ -201,13 +211,19 @@ void EngineImpl::Step() {
   for (const ScheduledChunk& chunk : plan.chunks) scheduler_->OnChunkComputed(chunk);
   RecordPromptLogprobs(plan, logits, all_positions);
   SampleAndAppend(plan, logits);
+  if (profile_) profile_->Mark(StepProfile::kSample);
   if (!contrastive_.empty() || std::any_of(plan.chunks.begin(), plan.chunks.end(), [](const ScheduledChunk& c) {
         return IsContrastive(*c.seq->request);
       })) {
     ContrastiveAfterStep(plan, logits);
   }
 
+  if (profile_) profile_->Mark(StepProfile::kOutput);
   for (RequestState* r : touched) Report(r);
+  if (profile_) {
+    profile_->Mark(StepProfile::kReport);
+    profile_->EndStep(static_cast<int>(plan.chunks.size()), plan.num_tokens);
+  }
 }
 
 void EngineImpl::RecordPromptLogprobs(const StepPlan& plan, const StepLogits& logits,
@@ -379,7 +395,7 @@ void EngineImpl::Report(RequestState* request) {
     if (request->first_scheduled) out.timings.queue_ns = Nanos(*request->first_scheduled - request->arrival);
   }
   if (out.choices.empty() && !out.prompt && !out.finished) return;
-  request->observer->OnOutput(std::move(out));
+  dispatcher_->Post(request->observer, std::move(out));
   if (finished) {
     request->done = true;
     num_pending_.fetch_sub(1);
@@ -401,7 +417,7 @@ void EngineImpl::Finish(RequestState* request, absl::Status status) {
   out.usage.prompt_tokens = out.prompt_tokens;
   for (auto& seq : request->sequences) out.usage.completion_tokens += seq->num_output_tokens();
   request->done = true;
-  request->observer->OnOutput(std::move(out));
+  dispatcher_->Post(request->observer, std::move(out));
   num_pending_.fetch_sub(1);
   requests_.erase(request->request.request_id);
 }
@@ -415,7 +431,7 @@ void EngineImpl::FailAll(const absl::Status& status) {
   }
   for (auto& state : queued) {
     num_pending_.fetch_sub(1);
-    state->observer->OnOutput(RequestOutput{.finished = true, .status = status});
+    dispatcher_->Post(state->observer, RequestOutput{.finished = true, .status = status});
   }
 }
 

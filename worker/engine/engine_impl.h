@@ -15,9 +15,11 @@
 #include "worker/engine/engine.h"
 #include "worker/engine/model_loader.h"
 #include "worker/engine/model_runner.h"
+#include "worker/engine/output_dispatcher.h"
 #include "worker/engine/output_processor.h"
 #include "worker/engine/sampler.h"
 #include "worker/engine/scheduler.h"
+#include "worker/engine/step_profile.h"
 #include "worker/engine/sequence.h"
 #include "worker/model/kv_cache.h"
 
@@ -72,6 +74,7 @@ class EngineImpl final : public Engine {
   void SpawnCandidates(RequestState* request, Sequence* main, const at::Tensor& logits_row);
   void DropCandidates(RequestState* request);
   std::map<RequestState*, ContrastiveState> contrastive_;
+  std::unique_ptr<StepProfile> profile_;  // set with BASALT_STEP_PROFILE=1
 
   EngineOptions options_;
   std::unique_ptr<LoadedModel> model_;
@@ -80,6 +83,7 @@ class EngineImpl final : public Engine {
   std::unique_ptr<ModelRunner> runner_;
   std::unique_ptr<Sampler> sampler_;
   std::unique_ptr<OutputProcessor> outputs_;
+  std::unique_ptr<OutputDispatcher> dispatcher_;
 
   // Shared with callers' threads.
   std::mutex mu_;

@@ -102,6 +102,17 @@ StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_p
       at::from_blob(tables.data(), {num_seqs, static_cast<int64_t>(max_blocks)}, at::kInt).to(device);
   batch.context_lens_tensor = at::from_blob(context_lens.data(), {num_seqs}, at::kInt).to(device);
 
+  if (decode_only && !model_.uses_cuda_kernels()) {
+    // The portable attention path runs decode steps as one batched product over these slots.
+    std::vector<int64_t> context_slots(num_seqs * batch.max_context_len, 0);
+    for (int64_t s = 0; s < num_seqs; ++s) {
+      const auto& table = batch.block_tables[s];
+      for (int64_t p = 0; p < batch.context_lens[s]; ++p)
+        context_slots[s * batch.max_context_len + p] = static_cast<int64_t>(table[p / block_size]) * block_size + p % block_size;
+    }
+    batch.context_slots =
+        at::from_blob(context_slots.data(), {num_seqs, batch.max_context_len}, at::kLong).to(device, /*non_blocking=*/false, /*copy=*/true);
+  }
   auto result = model_.Forward(input_ids, batch, cache_, logits_index_t);
   out.logits = result.logits;
   out.hidden = result.hidden;

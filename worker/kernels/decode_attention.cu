@@ -160,11 +160,19 @@ cudaError_t Launch(const DecodeAttentionArgs& a, cudaStream_t stream) {
 
 }  // namespace
 
+bool DecodeAttentionSupportsHeadDim(int head_dim) {
+  switch (head_dim) {
+    case 16: case 32: case 64: case 80: case 96: case 128: case 256: return true;
+    default: return false;
+  }
+}
+
 cudaError_t DecodeAttention(const DecodeAttentionArgs& a, cudaStream_t stream) {
   if (a.num_seqs == 0) return cudaSuccess;
   cudaError_t result = cudaErrorInvalidValue;
   BASALT_DISPATCH_DTYPE(a.dtype, T, {
     switch (a.head_dim) {
+      case 16: result = Launch<T, 16>(a, stream); break;
       case 32: result = Launch<T, 32>(a, stream); break;
       case 64: result = Launch<T, 64>(a, stream); break;
       case 80: result = Launch<T, 80>(a, stream); break;

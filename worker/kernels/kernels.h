@@ -32,6 +32,8 @@ struct DecodeAttentionArgs {
   DataType dtype;
 };
 cudaError_t DecodeAttention(const DecodeAttentionArgs& args, cudaStream_t stream);
+// Head dimensions DecodeAttention has instances for.
+bool DecodeAttentionSupportsHeadDim(int head_dim);
 
 // out = RMSNorm(in) * weight (weight + 1 with unit_offset), rows of `hidden` elements.
 cudaError_t RmsNorm(void* out, const void* in, const void* weight, int64_t rows, int hidden, int64_t in_stride,

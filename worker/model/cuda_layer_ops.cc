@@ -2,6 +2,8 @@
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
 
+#include <torch/version.h>
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -108,9 +110,10 @@ class CudaLayerOps final : public LayerOps {
     // the rest (prefill chunks) through the portable path.
     int64_t decode = 0;
     while (decode < batch.num_seqs() && batch.query_start[decode + 1] - batch.query_start[decode] == 1) ++decode;
-    if (params.alibi_slopes.defined() || decode == 0) {
+    if (params.alibi_slopes.defined() || !kernels::DecodeAttentionSupportsHeadDim(params.head_dim)) {
       return PagedAttentionReference(q, key_cache, value_cache, batch, params);
     }
+    if (decode == 0) return PrefillAttention(q, key_cache, value_cache, batch, params);
     at::Tensor out = at::empty({tokens, params.num_heads * params.head_dim}, q.options());
     at::Tensor decode_out = out.narrow(0, 0, decode);
     RunDecodeKernel(q, key_cache, value_cache, batch, params, decode, decode_out);
@@ -121,12 +124,53 @@ class CudaLayerOps final : public LayerOps {
       rest.context_lens.assign(batch.context_lens.begin() + decode, batch.context_lens.end());
       rest.block_tables.assign(batch.block_tables.begin() + decode, batch.block_tables.end());
       out.narrow(0, offset, tokens - offset)
-          .copy_(PagedAttentionReference(q.narrow(0, offset, tokens - offset), key_cache, value_cache, rest, params));
+          .copy_(PrefillAttention(q.narrow(0, offset, tokens - offset), key_cache, value_cache, rest, params));
     }
     return out;
   }
 
  private:
+  // Prompt chunks: per sequence, the gathered context through torch's fused attention (FlashAttention
+  // when the chunk is the whole context, memory-efficient attention with a mask otherwise).
+  static at::Tensor PrefillAttention(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
+                                     const AttentionBatch& batch, const AttentionParams& params) {
+#if TORCH_VERSION_MAJOR < 2  // no scaled_dot_product_attention before torch 2.0
+    return PagedAttentionReference(q, key_cache, value_cache, batch, params);
+#else
+    if (params.logit_softcap > 0) return PagedAttentionReference(q, key_cache, value_cache, batch, params);
+    std::vector<at::Tensor> outputs;
+    const std::optional<double> scale = params.scale > 0 ? std::optional<double>(params.scale) : std::nullopt;
+    for (int s = 0; s < batch.num_seqs(); ++s) {
+      const int64_t begin = batch.query_start[s], n = batch.query_start[s + 1] - begin;
+      const int64_t context = batch.context_lens[s];
+      at::Tensor qs = q.narrow(0, begin, n).transpose(0, 1).unsqueeze(0);  // [1, H, n, D]
+      at::Tensor k = GatherContext(key_cache, batch.block_tables[s], context).transpose(0, 1).unsqueeze(0);
+      at::Tensor v = GatherContext(value_cache, batch.block_tables[s], context).transpose(0, 1).unsqueeze(0);
+      std::optional<at::Tensor> mask;
+      bool causal = false;
+      if (context == n && !params.sliding_window) {
+        causal = true;
+      } else {
+        auto longs = at::TensorOptions().dtype(at::kLong).device(q.device());
+        at::Tensor key_pos = at::arange(context, longs);
+        at::Tensor distance = key_pos.narrow(0, context - n, n).unsqueeze(1) - key_pos.unsqueeze(0);  // [n, L]
+        at::Tensor visible = distance >= 0;
+        if (params.sliding_window) visible = visible.logical_and(distance < *params.sliding_window);
+        mask = visible;
+      }
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+      at::Tensor out = at::scaled_dot_product_attention(qs, k, v, mask, 0.0, causal, scale, /*enable_gqa=*/true);
+#else
+      const int64_t group = params.num_heads / params.num_kv_heads;
+      at::Tensor out = at::scaled_dot_product_attention(qs, k.repeat_interleave(group, 1), v.repeat_interleave(group, 1),
+                                                        mask, 0.0, causal, scale);
+#endif
+      outputs.push_back(out.squeeze(0).transpose(0, 1).reshape({n, params.num_heads * params.head_dim}));
+    }
+    return at::cat(outputs, 0);
+#endif
+  }
+
   void RunDecodeKernel(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
                        const AttentionBatch& batch, const AttentionParams& params, int64_t num_seqs,
                        at::Tensor& out) const {

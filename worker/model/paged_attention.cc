@@ -1,11 +1,9 @@
 #include "worker/model/paged_attention.h"
 
 #include <cmath>
+#include <limits>
 
 namespace basalt::model {
-namespace {
-
-// Gathers a sequence's first `length` cached tokens: [length, kv_heads, head_dim].
 at::Tensor GatherContext(const at::Tensor& cache, const std::vector<int32_t>& blocks, int64_t length) {
   const int64_t block_size = cache.size(1);
   const int64_t needed = (length + block_size - 1) / block_size;
@@ -14,11 +12,43 @@ at::Tensor GatherContext(const at::Tensor& cache, const std::vector<int32_t>& bl
   return cache.index_select(0, ids).flatten(0, 1).narrow(0, 0, length);
 }
 
+namespace {
+
+// All sequences of a decode step at once: gather every context slot into [B, L, kv_heads, dim], then
+// masked attention of each sequence's one query over its first context_lens[b] tokens.
+at::Tensor BatchedDecodeAttention(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
+                                  const AttentionBatch& batch, const AttentionParams& params) {
+  const int64_t b = batch.num_seqs(), length = batch.context_slots.size(1);
+  const int64_t heads = params.num_heads, kv_heads = params.num_kv_heads, dim = params.head_dim;
+  const int64_t group = heads / kv_heads;
+  const double scale = params.scale > 0 ? params.scale : 1.0 / std::sqrt(static_cast<double>(dim));
+  at::Tensor slots = batch.context_slots.flatten();
+  at::Tensor k = key_cache.flatten(0, 1).index_select(0, slots).view({b, length, kv_heads, dim}).to(at::kFloat);
+  at::Tensor v = value_cache.flatten(0, 1).index_select(0, slots).view({b, length, kv_heads, dim}).to(at::kFloat);
+  at::Tensor qs = q.to(at::kFloat).view({b, kv_heads, group, dim});                          // [B, KVH, G, D]
+  at::Tensor scores = at::matmul(qs, k.permute({0, 2, 3, 1})) * scale;                     // [B, KVH, G, L]
+  if (params.logit_softcap > 0) scores = at::tanh(scores / params.logit_softcap) * params.logit_softcap;
+  at::Tensor lens = batch.context_lens_tensor.to(at::kLong).view({b, 1});
+  at::Tensor key_pos = at::arange(length, at::TensorOptions().dtype(at::kLong).device(q.device())).view({1, length});
+  at::Tensor distance = (lens - 1) - key_pos;  // [B, L]: query position minus key position
+  if (params.alibi_slopes.defined()) {
+    scores = scores - params.alibi_slopes.view({1, kv_heads, group, 1}) * distance.to(at::kFloat).view({b, 1, 1, length});
+  }
+  at::Tensor masked = distance < 0;
+  if (params.sliding_window) masked = masked.logical_or(distance >= *params.sliding_window);
+  scores = scores.masked_fill(masked.view({b, 1, 1, length}), -std::numeric_limits<float>::infinity());
+  at::Tensor out = at::matmul(at::softmax(scores, -1), v.permute({0, 2, 1, 3}));           // [B, KVH, G, D]
+  return out.to(q.scalar_type()).reshape({b, heads * dim});
+}
+
 }  // namespace
 
 at::Tensor PagedAttentionReference(const at::Tensor& q, const at::Tensor& key_cache,
                                    const at::Tensor& value_cache, const AttentionBatch& batch,
                                    const AttentionParams& params) {
+  if (batch.decode_only && batch.context_slots.defined()) {
+    return BatchedDecodeAttention(q, key_cache, value_cache, batch, params);
+  }
   const int64_t heads = params.num_heads, kv_heads = params.num_kv_heads, dim = params.head_dim;
   const int64_t group = heads / kv_heads;
   const double scale = params.scale > 0 ? params.scale : 1.0 / std::sqrt(static_cast<double>(dim));

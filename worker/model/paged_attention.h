@@ -24,6 +24,9 @@ struct AttentionBatch {
   at::Tensor context_lens_tensor;  // [B] int32
   int64_t max_context_len = 0;
   bool decode_only = false;  // every sequence has exactly one new token
+  // Decode steps on the portable path: the cache slot of every context token, [B, max_context_len]
+  // int64 padded with 0, so attention runs as one batched product instead of a loop over sequences.
+  at::Tensor context_slots;
   int num_seqs() const { return static_cast<int>(context_lens.size()); }
 };
 
@@ -38,8 +41,12 @@ struct AttentionParams {
   at::Tensor alibi_slopes;  // [num_heads] float32, or undefined
 };
 
+// A sequence's first `length` cached tokens: [length, kv_heads, head_dim] (a gathered copy).
+at::Tensor GatherContext(const at::Tensor& cache, const std::vector<int32_t>& blocks, int64_t length);
+
 // Computes attention for q [T, heads, head_dim]; returns [T, heads * head_dim]. The layer's new k/v must
-// already be in the cache. This is the portable reference path (CPU, and any device without a kernel).
+// already be in the cache. This is the portable reference path (CPU, and any device without a kernel);
+// decode steps with batch.context_slots go through one batched product.
 at::Tensor PagedAttentionReference(const at::Tensor& q, const at::Tensor& key_cache,
                                    const at::Tensor& value_cache, const AttentionBatch& batch,
                                    const AttentionParams& params);
