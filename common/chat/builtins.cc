@@ -72,7 +72,7 @@ DictData DictFromArgs(const CallArgs& args, const char* name) {
 }
 
 Value MakeNamespace(Renderer& r, CallArgs& args) {
-  Namespace* ns = r.NewNamespace();
+  std::shared_ptr<Namespace> ns = r.NewNamespace();
   ns->attrs = DictFromArgs(args, "namespace");
   return Value::Ns(ns);
 }
@@ -101,7 +101,7 @@ Value StrftimeNow(Renderer&, CallArgs& args) {
 Value MakeJoiner(Renderer& r, CallArgs& args) {
   ArgBinder b("joiner", args, {"sep"});
   Value sep = b.GetOr(0, Value::String(", "));
-  Namespace* state = r.NewNamespace();
+  std::shared_ptr<Namespace> state = r.NewNamespace();
   auto callable = std::make_shared<Callable>();
   callable->name = "joiner";
   callable->depth = sep.Depth() + 1;
@@ -120,7 +120,7 @@ Value MakeJoiner(Renderer& r, CallArgs& args) {
 Value MakeCycler(Renderer& r, CallArgs& args) {
   if (!args.kwargs.empty()) ThrowRender("cycler() takes no keyword arguments");
   if (args.args.empty()) ThrowRender("at least one item has to be provided");
-  Namespace* ns = r.NewNamespace();
+  std::shared_ptr<Namespace> ns = r.NewNamespace();
   auto items = std::make_shared<const std::vector<Value>>(args.args);
   auto position = std::make_shared<size_t>(0);
   int depth = 1;

@@ -23,9 +23,11 @@ inline constexpr size_t kMaxStackBytes = size_t{1} << 20;
 inline constexpr int kMaxCallDepth = 64;
 // Nesting of brackets, unary operators and blocks while parsing (bounds the parser's stack use).
 inline constexpr int kMaxParseDepth = 96;
-// Work units for one render: one per evaluated expression, loop iteration or element visited by a
-// filter, plus one per 64 bytes of string built. Bounds CPU time to about a second.
-inline constexpr int64_t kMaxWorkUnits = 20'000'000;
+// Work units for one render: one per evaluated expression, loop iteration, list item copied or element
+// visited by a filter, plus one per kBytesPerWorkUnit bytes of string built. Bounds CPU time to a couple of
+// seconds and the total of strings a render can build to ~400 MB.
+inline constexpr int64_t kMaxWorkUnits = 25'000'000;
+inline constexpr int64_t kBytesPerWorkUnit = 16;
 // jinja2's sandbox refuses range() longer than this (MAX_RANGE).
 inline constexpr int64_t kMaxRange = 100'000;
 

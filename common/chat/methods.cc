@@ -318,7 +318,7 @@ std::optional<Value> FindMethod(const Value& obj, const std::string& name) {
   return Bind(obj, it->first, it->second);
 }
 
-std::optional<Value> LoopAttribute(LoopState* loop, const std::string& name) {
+std::optional<Value> LoopAttribute(const std::shared_ptr<LoopState>& loop, const std::string& name) {
   const auto& items = *loop->items;
   int64_t length = static_cast<int64_t>(items.size());
   int64_t index0 = static_cast<int64_t>(loop->index0);

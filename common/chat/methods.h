@@ -13,6 +13,6 @@ namespace basalt::chat {
 // methods.
 std::optional<Value> FindMethod(const Value& obj, const std::string& name);
 // loop.index, loop.first, loop.cycle, ...; nullopt for unknown names.
-std::optional<Value> LoopAttribute(LoopState* loop, const std::string& name);
+std::optional<Value> LoopAttribute(const std::shared_ptr<LoopState>& loop, const std::string& name);
 
 }  // namespace basalt::chat

@@ -427,7 +427,7 @@ Value GetAttr(const Value& obj, const std::string& name) {
       if (const Value* found = obj.ns()->attrs.FindString(name)) return *found;
       break;
     case Value::Kind::kLoop:
-      if (std::optional<Value> attr = LoopAttribute(obj.loop(), name)) return *attr;
+      if (std::optional<Value> attr = LoopAttribute(obj.loop_ptr(), name)) return *attr;
       break;
     case Value::Kind::kList: {
       const ListData& list = obj.list();

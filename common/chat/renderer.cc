@@ -13,7 +13,7 @@
 namespace basalt::chat {
 namespace {
 
-// Arena objects (captured frames, namespaces, loop objects) one render may create.
+// Frames closures captured, and namespaces or loop objects alive at once, in one render.
 constexpr size_t kMaxArenaObjects = 100'000;
 
 }  // namespace
@@ -83,7 +83,20 @@ Renderer::Renderer(const Template& tmpl, const rapidjson::Value& context)
   }
 }
 
-Renderer::~Renderer() = default;
+Renderer::~Renderer() {
+  // Only namespaces and loop objects are mutable, so every reference cycle runs through one of them:
+  // emptying them frees the cycles along with everything else.
+  for (const auto& weak : namespaces_.objects) {
+    if (auto ns = weak.lock()) ns->attrs = DictData();
+  }
+  for (const auto& weak : loops_.objects) {
+    if (auto loop = weak.lock()) {
+      loop->items.reset();
+      loop->last_changed = Value();
+      loop->recurse = nullptr;
+    }
+  }
+}
 
 std::string Renderer::Render() {
   char base;
@@ -105,28 +118,34 @@ void Renderer::Charge(int64_t units) {
   if (work_ > kMaxWorkUnits) ThrowLimit("template exceeded its work budget (runaway loop or recursion?)");
 }
 
-Namespace* Renderer::NewNamespace() {
-  if (namespaces_.size() + loops_.size() + captured_frames_.size() >= kMaxArenaObjects) {
-    ThrowLimit("too many namespaces, loops or closures");
+template <typename T>
+void Renderer::Track(Registry<T>* registry, const std::shared_ptr<T>& object) {
+  auto& objects = registry->objects;
+  if (objects.size() >= registry->compact_at) {
+    objects.erase(std::remove_if(objects.begin(), objects.end(), [](const auto& w) { return w.expired(); }),
+                  objects.end());
+    if (objects.size() >= kMaxArenaObjects) ThrowLimit("too many namespaces or loop objects alive at once");
+    registry->compact_at = std::max<size_t>(1024, objects.size() * 2);
   }
-  Charge(8);
-  namespaces_.push_back(std::make_unique<Namespace>());
-  return namespaces_.back().get();
+  objects.push_back(object);
 }
 
-LoopState* Renderer::NewLoop() {
-  if (namespaces_.size() + loops_.size() + captured_frames_.size() >= kMaxArenaObjects) {
-    ThrowLimit("too many namespaces, loops or closures");
-  }
-  loops_.push_back(std::make_unique<LoopState>());
-  return loops_.back().get();
+std::shared_ptr<Namespace> Renderer::NewNamespace() {
+  Charge(8);
+  auto ns = std::make_shared<Namespace>();
+  Track(&namespaces_, ns);
+  return ns;
+}
+
+std::shared_ptr<LoopState> Renderer::NewLoop() {
+  auto loop = std::make_shared<LoopState>();
+  Track(&loops_, loop);
+  return loop;
 }
 
 void Renderer::Capture(Frame* frame) {
   for (Frame* f = frame; f != nullptr && !f->captured; f = f->parent) {
-    if (namespaces_.size() + loops_.size() + captured_frames_.size() >= kMaxArenaObjects) {
-      ThrowLimit("too many namespaces, loops or closures");
-    }
+    if (captured_frames_.size() >= kMaxArenaObjects) ThrowLimit("too many closures");
     f->captured = true;
     Charge(8);
   }
@@ -138,7 +157,7 @@ void Renderer::Append(std::string* out, std::string_view text) {
   if (out->size() + text.size() > kMaxOutputBytes) {
     ThrowLimit(StrCat("rendered output exceeds ", kMaxOutputBytes, " bytes"));
   }
-  Charge(static_cast<int64_t>(text.size() / 64));
+  Charge(static_cast<int64_t>(text.size()) / kBytesPerWorkUnit);
   out->append(text);
 }
 
@@ -225,7 +244,7 @@ Renderer::Flow Renderer::ExecFor(const ForStmt& stmt, Frame* frame, const Value&
     }
     items = std::move(kept);
   }
-  LoopState* loop = NewLoop();
+  std::shared_ptr<LoopState> loop = NewLoop();
   loop->items = std::make_shared<const std::vector<Value>>(std::move(items));
   loop->depth0 = depth0;
   if (stmt.recursive) {
@@ -382,7 +401,7 @@ Value Renderer::InvokeMacro(const MacroStmt& macro, Frame* closure, CallArgs& ar
 Value Renderer::Call(const Value& callee, CallArgs args) {
   if (callee.is_callable()) return callee.callable().fn(*this, args);
   if (callee.is_loop()) {
-    LoopState* loop = callee.loop();
+    LoopState* loop = callee.loop();  // kept alive by `callee`
     if (!loop->recurse) ThrowRender("The loop must have the 'recursive' marker to be called recursively.");
     if (args.args.size() != 1 || !args.kwargs.empty()) ThrowRender("loop() takes exactly one argument");
     CallDepthGuard depth(this);

@@ -43,10 +43,17 @@ class Renderer {
   bool CallTest(std::string_view name, const Value& input, CallArgs args);
   // Counts work against kMaxWorkUnits.
   void Charge(int64_t units);
-  Namespace* NewNamespace();
+  std::shared_ptr<Namespace> NewNamespace();
 
  private:
   enum class Flow { kNormal, kBreak, kContinue };
+  // Every namespace and loop object a render made, to empty them (breaking cycles) when it ends.
+  template <typename T>
+  struct Registry {
+    std::vector<std::weak_ptr<T>> objects;
+    size_t compact_at = 1024;  // drop the expired entries when the vector reaches this size
+  };
+
   class FrameScope;
   class CallDepthGuard;
 
@@ -72,7 +79,10 @@ class Renderer {
 
   std::shared_ptr<const Callable> MakeMacro(const MacroStmt& macro, Frame* closure);
   Value InvokeMacro(const MacroStmt& macro, Frame* closure, CallArgs& args);
-  LoopState* NewLoop();
+  std::shared_ptr<LoopState> NewLoop();
+  // Registers a mutable object; fails past kMaxLiveObjects live ones.
+  template <typename T>
+  void Track(Registry<T>* registry, const std::shared_ptr<T>& object);
   void Capture(Frame* frame);
   void Adopt(std::unique_ptr<Frame> frame);
   void Append(std::string* out, std::string_view text);
@@ -83,8 +93,8 @@ class Renderer {
   Frame context_frame_;  // the render context's variables
   Frame root_frame_;     // top-level {% set %}s
   std::vector<std::unique_ptr<Frame>> captured_frames_;
-  std::vector<std::unique_ptr<Namespace>> namespaces_;
-  std::vector<std::unique_ptr<LoopState>> loops_;
+  Registry<Namespace> namespaces_;
+  Registry<LoopState> loops_;
   const char* stack_base_ = nullptr;
   int64_t work_ = 0;
   int call_depth_ = 0;

@@ -55,7 +55,7 @@ Value Renderer::Eval(const Expr& expr, Frame* frame) {
         return EvalCall(static_cast<const CallExpr&>(expr), frame);
       case Expr::Kind::kFilter: {
         Value result = EvalFilter(static_cast<const FilterExpr&>(expr), frame);
-        if (result.is_string()) Charge(static_cast<int64_t>(result.str().size() / 64));
+        if (result.is_string()) Charge(static_cast<int64_t>(result.str().size()) / kBytesPerWorkUnit);
         return result;
       }
       case Expr::Kind::kTest:
@@ -72,7 +72,8 @@ Value Renderer::Eval(const Expr& expr, Frame* frame) {
         if (e.op == BinaryExpr::Op::kAnd) return left.Truthy() ? Eval(*e.right, frame) : left;
         if (e.op == BinaryExpr::Op::kOr) return left.Truthy() ? left : Eval(*e.right, frame);
         Value result = Arithmetic(e.op, left, Eval(*e.right, frame));
-        if (result.is_string()) Charge(static_cast<int64_t>(result.str().size() / 64));
+        if (result.is_string()) Charge(static_cast<int64_t>(result.str().size()) / kBytesPerWorkUnit);
+        if (result.is_list()) Charge(static_cast<int64_t>(result.list().items.size()));
         return result;
       }
       case Expr::Kind::kConcat: {
@@ -82,7 +83,7 @@ Value Renderer::Eval(const Expr& expr, Frame* frame) {
           if (out.size() + s.size() > kMaxStringBytes) ThrowLimit("string too large");
           out += s;
         }
-        Charge(static_cast<int64_t>(out.size() / 64));
+        Charge(static_cast<int64_t>(out.size()) / kBytesPerWorkUnit);
         return Value::String(std::move(out));
       }
       case Expr::Kind::kCompare:
@@ -168,7 +169,7 @@ Value Renderer::EvalCall(const CallExpr& expr, Frame* frame, const Value* caller
   CallArgs args = EvalArgs(expr.args, frame);
   if (caller) args.kwargs.emplace_back("caller", *caller);
   Value result = Call(callee, std::move(args));
-  if (result.is_string()) Charge(static_cast<int64_t>(result.str().size() / 64));
+  if (result.is_string()) Charge(static_cast<int64_t>(result.str().size()) / kBytesPerWorkUnit);
   return result;
 }
 

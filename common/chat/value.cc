@@ -72,12 +72,12 @@ Value Value::Iterator(std::vector<Value> items, std::string type_name) {
   return Value(std::move(it));
 }
 
-Value Value::Ns(Namespace* ns) { return Value(ns); }
+Value Value::Ns(std::shared_ptr<Namespace> ns) { return Value(std::move(ns)); }
 Value Value::Function(std::shared_ptr<const Callable> fn) {
   CheckDepth(fn->depth);
   return Value(std::move(fn));
 }
-Value Value::Loop(LoopState* loop) { return Value(loop); }
+Value Value::Loop(std::shared_ptr<LoopState> loop) { return Value(std::move(loop)); }
 
 int Value::Depth() const {
   switch (kind()) {

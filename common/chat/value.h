@@ -2,8 +2,8 @@
 // The values a template computes with, modelled on the Python objects jinja2 sees: undefined, None,
 // bool, int, float, str, list/tuple, dict, generator, namespace, callables and the loop object.
 // Lists, tuples and dicts are immutable once built (the immutable sandbox refuses mutation), so they are
-// shared by pointer. Namespaces and loop objects are mutable and owned by the render that made them,
-// which is why Value holds plain pointers to them (no reference cycles, freed with the render).
+// shared by pointer. Namespaces and loop objects are mutable, so only they can close a reference cycle;
+// the render that made them empties them when it ends, which frees any cycle.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,9 +44,9 @@ class Value {
   static Value FromList(std::shared_ptr<const ListData> list);
   static Value Dict(DictData dict);
   static Value Iterator(std::vector<Value> items, std::string type_name);
-  static Value Ns(Namespace* ns);
+  static Value Ns(std::shared_ptr<Namespace> ns);
   static Value Function(std::shared_ptr<const Callable> fn);
-  static Value Loop(LoopState* loop);
+  static Value Loop(std::shared_ptr<LoopState> loop);
 
   Kind kind() const { return static_cast<Kind>(v_.index()); }
   bool is_undefined() const { return kind() == Kind::kUndefined; }
@@ -75,9 +75,11 @@ class Value {
   const std::shared_ptr<const ListData>& list_ptr() const { return std::get<kListIndex>(v_); }
   const DictData& dict() const { return *std::get<kDictIndex>(v_); }
   IteratorData& iter() const { return *std::get<kIteratorIndex>(v_); }
-  Namespace* ns() const { return std::get<Namespace*>(v_); }
+  Namespace* ns() const { return std::get<kNamespaceIndex>(v_).get(); }
   const Callable& callable() const { return *std::get<kCallableIndex>(v_); }
-  LoopState* loop() const { return std::get<LoopState*>(v_); }
+  LoopState* loop() const { return std::get<kLoopIndex>(v_).get(); }
+  const std::shared_ptr<LoopState>& loop_ptr() const { return std::get<kLoopIndex>(v_); }
+  const std::shared_ptr<Namespace>& ns_ptr() const { return std::get<kNamespaceIndex>(v_); }
   // Why a value is undefined ("'x' is undefined"): the message of the error its use raises.
   std::string undefined_hint() const;
 
@@ -100,14 +102,16 @@ class Value {
   static constexpr size_t kListIndex = 6;
   static constexpr size_t kDictIndex = 7;
   static constexpr size_t kIteratorIndex = 8;
+  static constexpr size_t kNamespaceIndex = 9;
   static constexpr size_t kCallableIndex = 10;
+  static constexpr size_t kLoopIndex = 11;
 
   template <typename T>
   explicit Value(T v) : v_(std::move(v)) {}
 
   std::variant<UndefinedData, NoneData, bool, int64_t, double, std::shared_ptr<const std::string>,
                std::shared_ptr<const ListData>, std::shared_ptr<const DictData>, std::shared_ptr<IteratorData>,
-               Namespace*, std::shared_ptr<const Callable>, LoopState*>
+               std::shared_ptr<Namespace>, std::shared_ptr<const Callable>, std::shared_ptr<LoopState>>
       v_;
 };
 

@@ -126,6 +126,20 @@ TEST(Limits, WorkBudgetStopsNestedLoops) {
   ExpectInvalid("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "work budget");
 }
 
+TEST(Limits, StringBuildingIsBudgeted) {
+  // Each iteration builds a new 10 MB string; the work budget stops it long before memory runs out.
+  ExpectInvalid(
+      "{% set ns = namespace(l=[]) %}{% set a = 'x' * 10000000 %}"
+      "{% for i in range(1000) %}{% set ns.l = ns.l + [a ~ i] %}{% endfor %}{{ ns.l|length }}",
+      "work budget");
+}
+
+TEST(Limits, QuadraticListBuildingIsBudgeted) {
+  ExpectInvalid(
+      "{% set ns = namespace(l=[]) %}{% for i in range(100000) %}{% set ns.l = ns.l + [i] %}{% endfor %}",
+      "work budget");
+}
+
 TEST(Limits, RangeIsCapped) { ExpectInvalid("{{ range(1000000)|length }}", "MAX_RANGE"); }
 
 TEST(Limits, MacroRecursion) {
