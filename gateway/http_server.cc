@@ -138,6 +138,9 @@ HttpServer::HttpServer(HttpServerOptions options, HttpErrorRenderer render_error
   const int threads = impl->options.threads;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   server.set_payload_max_length(impl->options.max_body_bytes);
+  // Streams write one small SSE frame per token: without TCP_NODELAY, Nagle's algorithm holds each frame
+  // back until the previous one is acknowledged (~40 ms with delayed ACKs), bunching tokens.
+  server.set_tcp_nodelay(true);
   server.set_tcp_nodelay(true);  // SSE chunks are small; Nagle would delay them
   server.set_read_timeout(std::chrono::seconds(30));
   server.set_write_timeout(std::chrono::seconds(impl->options.write_timeout_seconds));

@@ -31,16 +31,10 @@ struct ChatJob final : GenerationJob {
   openai::Usage usage;
 
   bool tools() const { return request.prompt.ToolsEnabled(); }
-  const openai::ChatLogprobs* Logprobs(const ChoiceState& choice) const {
-    return request.logprobs ? &choice.logprobs : nullptr;
-  }
 
   // Applies one update to the choice's state; returns the text that is new.
   std::string Apply(ChoiceState& choice, const v1::ChoiceUpdate& update) {
-    std::string text = update.text();
-    if (request.sampling.include_stop_str_in_output && update.finish_reason() == v1::FINISH_REASON_STOP_STRING) {
-      text += update.stop_string();
-    }
+    std::string text = openai::UpdateText(update, request.sampling.include_stop_str_in_output);
     if (request.logprobs) {
       for (const v1::Token& token : update.tokens()) choice.logprobs.Add(token);
     }

@@ -44,13 +44,8 @@ struct CompletionsJob final : GenerationJob {
     return &choices[stream * n() + index];
   }
 
-  // Text of one update; with include_stop_str_in_output the matched stop string is kept.
   std::string UpdateText(const v1::ChoiceUpdate& update) const {
-    std::string text = update.text();
-    if (request.sampling.include_stop_str_in_output && update.finish_reason() == v1::FINISH_REASON_STOP_STRING) {
-      text += update.stop_string();
-    }
-    return text;
+    return openai::UpdateText(update, request.sampling.include_stop_str_in_output);
   }
 
   void Collect(size_t stream, const v1::GenerateResponse& response) override {
@@ -87,6 +82,11 @@ struct CompletionsJob final : GenerationJob {
     return openai::CompletionResponseJson(meta, out, usage);
   }
 
+  void AddLogprobs(ChoiceState& choice, const google::protobuf::RepeatedPtrField<v1::Token>& tokens) {
+    if (!request.logprobs.has_value()) return;
+    for (const v1::Token& token : tokens) choice.stream_logprobs.Add(token);
+  }
+
   bool SendChunk(SseWriter& sse, uint32_t index, absl::string_view text, const std::optional<std::string>& finish) {
     ChoiceState& choice = choices[index];
     const openai::CompletionLogprobs* logprobs = request.logprobs.has_value() ? &choice.stream_logprobs : nullptr;
@@ -100,7 +100,7 @@ struct CompletionsJob final : GenerationJob {
     if (response.has_prompt() && request.echo) {
       for (uint32_t i = 0; i < n(); ++i) {
         const uint32_t index = static_cast<uint32_t>(stream) * n() + i;
-        for (const v1::Token& token : response.prompt().tokens()) choices[index].stream_logprobs.Add(token);
+        AddLogprobs(choices[index], response.prompt().tokens());
         if (!SendChunk(sse, index, prompts[stream].echo_text, std::nullopt)) return false;
       }
     }
@@ -108,10 +108,10 @@ struct CompletionsJob final : GenerationJob {
       ChoiceState* choice = Choice(stream, update.index());
       if (choice == nullptr) continue;
       const uint32_t index = static_cast<uint32_t>(stream) * n() + update.index();
-      for (const v1::Token& token : update.tokens()) choice->stream_logprobs.Add(token);
+      AddLogprobs(*choice, update.tokens());
       std::string text = UpdateText(update);
       std::optional<std::string> finish = openai::FinishReasonString(update.finish_reason());
-      const bool has_logprobs = request.logprobs.has_value() && !choice->stream_logprobs.empty();
+      const bool has_logprobs = !choice->stream_logprobs.empty();
       if (text.empty() && !has_logprobs && !finish) continue;
       if (!SendChunk(sse, index, text, finish)) return false;
     }

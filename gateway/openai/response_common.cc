@@ -16,6 +16,12 @@ std::optional<std::string> FinishReasonString(v1::FinishReason reason) {
   }
 }
 
+std::string UpdateText(const v1::ChoiceUpdate& update, bool include_stop_str) {
+  std::string text = update.text();
+  if (include_stop_str && update.finish_reason() == v1::FINISH_REASON_STOP_STRING) text += update.stop_string();
+  return text;
+}
+
 double JsonLogprob(double logprob) {
   if (std::isnan(logprob) || logprob < -9999.0) return -9999.0;
   return logprob;

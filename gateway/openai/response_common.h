@@ -33,6 +33,10 @@ struct Usage {
 // "stop" (EOS or stop string), "length"; nullopt while unfinished (and for a cancelled choice).
 std::optional<std::string> FinishReasonString(v1::FinishReason reason);
 
+// The new text of a choice update; with `include_stop_str` (vLLM's include_stop_str_in_output) the stop
+// string that ended it is kept.
+std::string UpdateText(const v1::ChoiceUpdate& update, bool include_stop_str);
+
 // OpenAI sends -9999.0 for impossible tokens; JSON has no -Infinity (nor NaN).
 double JsonLogprob(double logprob);
 
