@@ -36,6 +36,7 @@ RequestTrace RunHttpRequest(const std::string& host, int port, const std::string
 
   httplib::Client client(host, port);
   client.set_read_timeout(600, 0);
+  client.set_tcp_nodelay(true);
   std::string pending;
   trace.start = Clock::now();
   int completion_tokens = -1;
