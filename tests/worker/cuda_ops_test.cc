@@ -47,6 +47,18 @@ TEST_P(CudaOpsTest, RmsNormAndFusedAdd) {
   }
 }
 
+TEST_P(CudaOpsTest, SkinnyLinearMatchesTorch) {
+  for (int64_t m : {1, 3, 8, 9}) {  // 9 falls back to cuBLAS
+    for (auto [n, k] : std::vector<std::pair<int64_t, int64_t>>{{2560, 2048}, {37, 64}, {1001, 5632}}) {
+      LinearWeights w{at::randn({n, k}, opts()) * 0.05, at::randn({n}, opts())};
+      at::Tensor x = at::randn({m, k}, opts());
+      EXPECT_LT(RelativeError(cuda_->Linear(x, w), torch_->Linear(x.to(at::kFloat), {w.weight.to(at::kFloat), w.bias.to(at::kFloat)})),
+                Tolerance())
+          << m << "x" << n << "x" << k;
+    }
+  }
+}
+
 TEST_P(CudaOpsTest, GatedActivations) {
   at::Tensor x = at::randn({19, 2 * 5632}, opts());
   for (Activation act : {Activation::kSilu, Activation::kGeluTanh, Activation::kGelu}) {

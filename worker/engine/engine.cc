@@ -343,8 +343,11 @@ void EngineImpl::SampleAndAppend(const StepPlan& plan, const StepLogits& logits)
   if (seqs.empty()) return;
   std::vector<SamplingRow> sampling_rows;
   for (Sequence* seq : seqs) sampling_rows.push_back(RowFor(seq));
-  at::Tensor index = at::tensor(rows, at::kLong).to(logits.logits.device());
-  std::vector<SampledToken> sampled = sampler_->Sample(logits.logits.index_select(0, index), sampling_rows);
+  bool identity = static_cast<int64_t>(rows.size()) == logits.logits.size(0);
+  for (size_t i = 0; identity && i < rows.size(); ++i) identity = rows[i] == static_cast<int64_t>(i);
+  at::Tensor selected = identity ? logits.logits
+                                 : logits.logits.index_select(0, at::tensor(rows, at::kLong).to(logits.logits.device()));
+  std::vector<SampledToken> sampled = sampler_->Sample(selected, sampling_rows);
   for (size_t i = 0; i < seqs.size(); ++i) {
     seqs[i]->tokens.push_back(sampled[i].id);
     RecordToken(seqs[i], sampled[i].logprob, sampled[i].top);

@@ -137,15 +137,17 @@ std::vector<SampledToken> Sampler::Sample(const at::Tensor& logits_in, const std
   at::Tensor raw_logprobs = at::log_softmax(logits, -1);
   logits = ApplyPenalties(logits, rows);
 
-  std::vector<float> temperature;
   bool any_random = false;
-  for (const auto& row : rows) {
-    const bool greedy = row.options->temperature <= 0.0f;
-    any_random |= !greedy;
-    temperature.push_back(greedy ? 1.0f : row.options->temperature);
-  }
+  for (const auto& row : rows) any_random |= row.options->temperature > 0.0f;
   at::Tensor chosen = logits.argmax(-1);
   if (any_random) {
+    std::vector<float> temperature;
+    std::vector<uint8_t> greedy_mask;
+    for (const auto& row : rows) {
+      const bool greedy = row.options->temperature <= 0.0f;
+      temperature.push_back(greedy ? 1.0f : row.options->temperature);
+      greedy_mask.push_back(greedy);
+    }
     at::Tensor scaled = FilterTopKTopPMinP(logits / Column(temperature, device), rows);
     at::Tensor probs = at::softmax(scaled, -1);
     // Sampling by exponential race: argmax(p / q) with q ~ Exp(1) draws from p. Seeded rows draw their
@@ -156,8 +158,6 @@ std::vector<SampledToken> Sampler::Sample(const at::Tensor& logits_in, const std
         noise[r].exponential_(1.0, *rows[r].generator);
     }
     at::Tensor sampled = (probs / noise).argmax(-1);
-    std::vector<uint8_t> greedy_mask;
-    for (const auto& row : rows) greedy_mask.push_back(row.options->temperature <= 0.0f);
     at::Tensor is_greedy = at::tensor(greedy_mask, at::kByte).to(device).to(at::kBool);
     chosen = at::where(is_greedy, chosen, sampled);
   }

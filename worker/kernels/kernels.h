@@ -66,4 +66,10 @@ enum class GatedActivation { kSilu, kGeluTanh, kGelu };
 cudaError_t GatedAct(void* out, const void* x, int64_t tokens, int inter, GatedActivation act, DataType dtype,
                      cudaStream_t stream);
 
+// y[m, n] = x[m, k] w[n, k]^T (+ bias[n]) for decode-sized m (1..8); rows contiguous. False from
+// GemvSupports: use a GEMM.
+bool GemvSupports(int m, int k, DataType dtype);
+cudaError_t Gemv(void* y, const void* x, const void* w, const void* bias, int m, int n, int k, DataType dtype,
+                 cudaStream_t stream);
+
 }  // namespace basalt::kernels

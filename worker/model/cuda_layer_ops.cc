@@ -5,6 +5,7 @@
 #include <torch/version.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -35,8 +36,31 @@ int PartitionSize(int64_t num_seqs) {
   return 512;
 }
 
+// The custom GEMV for decode-sized inputs; BASALT_GEMV=0 keeps cuBLAS everywhere (for comparisons).
+bool GemvEnabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("BASALT_GEMV");
+    return v == nullptr || std::string(v) != "0";
+  }();
+  return enabled;
+}
+
 class CudaLayerOps final : public LayerOps {
  public:
+  at::Tensor Linear(const at::Tensor& x, const LinearWeights& w) const override {
+    const int64_t m = x.size(0), k = x.size(1), n = w.weight.size(0);
+    if (!GemvEnabled() || x.dim() != 2 || !x.is_contiguous() || !w.weight.is_contiguous() ||
+        !kernels::GemvSupports(static_cast<int>(m), static_cast<int>(k), KernelType(x.scalar_type()))) {
+      return LayerOps::Linear(x, w);
+    }
+    at::Tensor y = at::empty({m, n}, x.options());
+    Check(kernels::Gemv(y.data_ptr(), x.data_ptr(), w.weight.data_ptr(), w.bias.defined() ? w.bias.data_ptr() : nullptr,
+                        static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), KernelType(x.scalar_type()),
+                        at::cuda::getCurrentCUDAStream()),
+          "gemv");
+    return y;
+  }
+
   at::Tensor Norm(const at::Tensor& x, const NormWeights& w, const NormSpec& spec) const override {
     if (spec.type != NormType::kRmsNorm || x.dim() != 2 || x.stride(1) != 1) return LayerOps::Norm(x, w, spec);
     at::Tensor out = at::empty_like(x, x.options().memory_format(at::MemoryFormat::Contiguous));

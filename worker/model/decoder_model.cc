@@ -64,7 +64,7 @@ at::Tensor DecoderModel::AttentionBlock(int layer, const at::Tensor& x, const At
                                         KvCache& cache) const {
   const AttentionSpec& a = spec_.attention;
   const LayerWeights& w = weights_.layers[layer];
-  at::Tensor qkv = ApplyLinear(x, w.qkv);
+  at::Tensor qkv = ops_->Linear(x, w.qkv);
   if (a.qk_norm) {
     // Qwen3: RMSNorm over each head of q and k, before the rotation.
     const int64_t tokens = x.size(0);
@@ -80,14 +80,14 @@ at::Tensor DecoderModel::AttentionBlock(int layer, const at::Tensor& x, const At
   const AttentionParams& params = sliding ? window_params_ : full_params_;
   at::Tensor key_cache = cache.key(layer), value_cache = cache.value(layer);
   at::Tensor q = ops_->RotaryAndCacheWrite(qkv, params, rotary_.get(), batch, key_cache, value_cache);
-  return ApplyLinear(ops_->Attention(q, key_cache, value_cache, batch, params), w.o);
+  return ops_->Linear(ops_->Attention(q, key_cache, value_cache, batch, params), w.o);
 }
 
 at::Tensor DecoderModel::Mlp(int layer, const at::Tensor& x) const {
   const LayerWeights& w = weights_.layers[layer];
-  at::Tensor h = ApplyLinear(x, w.gate_up);
+  at::Tensor h = ops_->Linear(x, w.gate_up);
   h = spec_.mlp.gated ? ops_->GatedActivation(h, spec_.mlp.activation) : ApplyActivation(h, spec_.mlp.activation);
-  return ApplyLinear(h, w.down);
+  return ops_->Linear(h, w.down);
 }
 
 at::Tensor DecoderModel::ForwardPreNorm(at::Tensor x, const AttentionBatch& batch, KvCache& cache,
@@ -133,7 +133,7 @@ DecoderModel::Output DecoderModel::Forward(const at::Tensor& input_ids, const At
   at::Tensor x = Embed(input_ids, batch);
   at::Tensor hidden = spec_.parallel_residual || spec_.sandwich_norm ? ForwardGeneric(x, batch, cache, logits_indices)
                                                                      : ForwardPreNorm(x, batch, cache, logits_indices);
-  at::Tensor logits = at::linear(hidden, weights_.lm_head).to(at::kFloat);
+  at::Tensor logits = ops_->Linear(hidden, LinearWeights{weights_.lm_head, {}}).to(at::kFloat);
   if (spec_.final_logit_softcap > 0) {
     logits = at::tanh(logits / spec_.final_logit_softcap) * spec_.final_logit_softcap;
   }

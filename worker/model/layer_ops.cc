@@ -4,6 +4,8 @@
 
 namespace basalt::model {
 
+at::Tensor LayerOps::Linear(const at::Tensor& x, const LinearWeights& w) const { return ApplyLinear(x, w); }
+
 at::Tensor LayerOps::Norm(const at::Tensor& x, const NormWeights& w, const NormSpec& spec) const {
   return ApplyNorm(x, w, spec);
 }

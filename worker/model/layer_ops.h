@@ -17,6 +17,9 @@ class LayerOps {
  public:
   virtual ~LayerOps() = default;
 
+  // x [T, in] -> [T, out].
+  virtual at::Tensor Linear(const at::Tensor& x, const LinearWeights& w) const;
+
   virtual at::Tensor Norm(const at::Tensor& x, const NormWeights& w, const NormSpec& spec) const;
 
   // residual += delta; returns Norm(residual). `residual` is updated in place.
