@@ -1,7 +1,7 @@
 #include "common/chat/args.h"
 
-#include "common/chat/str_cat.h"
 #include "common/chat/error.h"
+#include "common/chat/str_cat.h"
 
 namespace basalt::chat {
 

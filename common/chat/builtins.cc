@@ -4,12 +4,12 @@
 #include <ctime>
 
 #include "absl/container/flat_hash_map.h"
-#include "common/chat/str_cat.h"
 #include "common/chat/args.h"
 #include "common/chat/error.h"
 #include "common/chat/limits.h"
 #include "common/chat/operators.h"
 #include "common/chat/renderer.h"
+#include "common/chat/str_cat.h"
 
 namespace basalt::chat {
 namespace {

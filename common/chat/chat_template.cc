@@ -3,12 +3,12 @@
 #include <new>
 
 #include "absl/status/status.h"
-#include "common/chat/str_cat.h"
 #include "common/chat/ast.h"
 #include "common/chat/error.h"
 #include "common/chat/limits.h"
 #include "common/chat/parser.h"
 #include "common/chat/renderer.h"
+#include "common/chat/str_cat.h"
 
 namespace basalt::chat {
 

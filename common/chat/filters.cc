@@ -6,13 +6,13 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "common/chat/str_cat.h"
 #include "common/chat/args.h"
 #include "common/chat/error.h"
 #include "common/chat/json_dump.h"
 #include "common/chat/operators.h"
 #include "common/chat/py_format.h"
 #include "common/chat/py_str.h"
+#include "common/chat/str_cat.h"
 #include "common/chat/unicode.h"
 
 namespace basalt::chat {

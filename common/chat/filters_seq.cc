@@ -2,7 +2,6 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
-#include "common/chat/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/chat/args.h"
 #include "common/chat/error.h"
@@ -10,6 +9,7 @@
 #include "common/chat/methods.h"
 #include "common/chat/operators.h"
 #include "common/chat/renderer.h"
+#include "common/chat/str_cat.h"
 #include "common/chat/unicode.h"
 
 namespace basalt::chat {

@@ -1,10 +1,10 @@
 // jinja2's `is` tests (jinja2/tests.py).
-#include "common/chat/str_cat.h"
 #include "common/chat/args.h"
 #include "common/chat/error.h"
 #include "common/chat/filters.h"
 #include "common/chat/operators.h"
 #include "common/chat/py_str.h"
+#include "common/chat/str_cat.h"
 
 namespace basalt::chat {
 namespace {

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <cstdio>
 
-#include "common/chat/str_cat.h"
 #include "common/chat/error.h"
 #include "common/chat/limits.h"
 #include "common/chat/py_format.h"
+#include "common/chat/str_cat.h"
 #include "common/chat/unicode.h"
 
 namespace basalt::chat {

@@ -5,9 +5,9 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "common/chat/str_cat.h"
 #include "common/chat/error.h"
 #include "common/chat/py_format.h"
+#include "common/chat/str_cat.h"
 #include "common/chat/unicode.h"
 
 namespace basalt::chat {

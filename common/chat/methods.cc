@@ -3,12 +3,12 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
-#include "common/chat/str_cat.h"
 #include "common/chat/args.h"
 #include "common/chat/error.h"
 #include "common/chat/operators.h"
 #include "common/chat/py_format.h"
 #include "common/chat/py_str.h"
+#include "common/chat/str_cat.h"
 #include "common/chat/unicode.h"
 
 namespace basalt::chat {

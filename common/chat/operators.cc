@@ -3,11 +3,11 @@
 #include <cmath>
 #include <limits>
 
-#include "common/chat/str_cat.h"
 #include "common/chat/error.h"
 #include "common/chat/limits.h"
 #include "common/chat/methods.h"
 #include "common/chat/py_format.h"
+#include "common/chat/str_cat.h"
 #include "common/chat/unicode.h"
 
 namespace basalt::chat {

@@ -6,10 +6,10 @@
 //   unary: ('-'|'+') unary-without-filters | primary postfix filters/tests
 #include <algorithm>
 
-#include "common/chat/str_cat.h"
 #include "common/chat/error.h"
 #include "common/chat/limits.h"
 #include "common/chat/parser_impl.h"
+#include "common/chat/str_cat.h"
 
 namespace basalt::chat {
 

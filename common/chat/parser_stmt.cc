@@ -1,11 +1,11 @@
 // Statement grammar (jinja2/parser.py parse_statement and friends).
 #include <algorithm>
 
-#include "common/chat/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/chat/error.h"
 #include "common/chat/parser.h"
 #include "common/chat/parser_impl.h"
+#include "common/chat/str_cat.h"
 
 namespace basalt::chat {
 

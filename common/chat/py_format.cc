@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "common/chat/str_cat.h"
 #include "common/chat/error.h"
+#include "common/chat/str_cat.h"
 #include "common/chat/unicode.h"
 
 namespace basalt::chat {

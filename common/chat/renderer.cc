@@ -2,13 +2,13 @@
 
 #include <algorithm>
 
-#include "common/chat/str_cat.h"
 #include "common/chat/builtins.h"
 #include "common/chat/error.h"
 #include "common/chat/filters.h"
 #include "common/chat/json_dump.h"
 #include "common/chat/limits.h"
 #include "common/chat/operators.h"
+#include "common/chat/str_cat.h"
 
 namespace basalt::chat {
 namespace {
@@ -35,6 +35,13 @@ void Frame::Set(std::string_view name, Value value) {
   for (auto& [var, v] : vars) {
     if (var == name) {
       v = std::move(value);
+      return;
+    }
+  }
+  if (!globals.empty()) {
+    auto it = globals.find(absl::string_view(name.data(), name.size()));
+    if (it != globals.end()) {
+      it->second = std::move(value);
       return;
     }
   }

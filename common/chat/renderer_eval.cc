@@ -1,11 +1,11 @@
 // Expression evaluation for the Renderer (statements are in renderer.cc).
-#include "common/chat/str_cat.h"
 #include "common/chat/builtins.h"
 #include "common/chat/error.h"
 #include "common/chat/filters.h"
 #include "common/chat/limits.h"
 #include "common/chat/operators.h"
 #include "common/chat/renderer.h"
+#include "common/chat/str_cat.h"
 
 namespace basalt::chat {
 

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "common/chat/str_cat.h"
 #include "common/chat/error.h"
 #include "common/chat/limits.h"
 #include "common/chat/py_format.h"
+#include "common/chat/str_cat.h"
 
 namespace basalt::chat {
 
