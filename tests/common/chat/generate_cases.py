@@ -123,8 +123,42 @@ class Gen:
         out.append(r.choice(spaces) + r.choice(["", "end", "\n"]))
         return "".join(out)
 
+    def scoping(self, depth=0):
+        """Nested for/if/with/macro/set blocks that read and assign a few names: exercises which scope
+        a {% set %} lands in and what each scope sees."""
+        r = self.r
+        out = []
+        for _ in range(r.randrange(1, 4)):
+            kind = r.randrange(9 if depth < 3 else 3)
+            name = r.choice(["a", "b"])
+            if kind == 0:
+                out.append("[{{ a|default('-') }}{{ b|default('-') }}{{ x|default('-') }}]")
+            elif kind == 1:
+                out.append("{% set " + name + " = (" + r.choice(["a", "b", "x"]) + "|default(0)) + " + str(r.randrange(1, 9)) + " %}")
+            elif kind == 2:
+                out.append("{% set ns.v = ns.v ~ (" + name + "|default('_')) %}")
+            elif kind == 3:
+                out.append("{% if " + r.choice(["true", "false", "a is defined", "x is defined"]) + " %}" +
+                           self.scoping(depth + 1) + "{% else %}" + self.scoping(depth + 1) + "{% endif %}")
+            elif kind == 4:
+                seq = r.choice(["[1, 2]", "[]", "[3]"])
+                els = "{% else %}" + self.scoping(depth + 1) if r.random() < 0.3 else ""
+                out.append("{% for x in " + seq + " %}" + self.scoping(depth + 1) + els + "{% endfor %}")
+            elif kind == 5:
+                out.append("{% with " + name + " = " + str(r.randrange(10, 20)) + " %}" + self.scoping(depth + 1) + "{% endwith %}")
+            elif kind == 6:
+                mname = f"m{depth}{r.randrange(100)}"
+                out.append("{% macro " + mname + "(p=1) %}" + self.scoping(depth + 1) + "{% endmacro %}{{ " + mname + "() }}")
+            elif kind == 7:
+                out.append("{% set blk %}" + self.scoping(depth + 1) + "{% endset %}<{{ blk }}>")
+            else:
+                out.append("{% filter upper %}" + self.scoping(depth + 1) + "{% endfilter %}")
+        return "".join(out)
+
     def template(self):
         r = self.r
+        if r.random() < 0.15:
+            return "{% set ns = namespace(v='') %}" + self.scoping() + "[{{ a|default('-') }}{{ b|default('-') }}]{{ ns.v }}"
         if r.random() < 0.25:
             return self.layout()
         kind = r.randrange(6)
