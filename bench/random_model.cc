@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/fs/read_file.h"
+#include "common/json/json.h"
 
 namespace basalt::bench {
 namespace {
@@ -60,6 +61,36 @@ absl::Status CopyFile(const std::string& from, const std::string& to) {
   auto text = fs::ReadFile(from);
   if (!text.ok()) return text.status();
   std::ofstream(to, std::ios::binary) << *text;
+  return absl::OkStatus();
+}
+
+// The source tokenizer with an added (non-special) token "<tN>" for every id it lacks below `vocab`, so
+// that every id the random model emits decodes to text, as with a real model.
+absl::Status WriteCoveringTokenizer(const std::string& from, const std::string& to, int vocab) {
+  auto text = fs::ReadFile(from);
+  if (!text.ok()) return text.status();
+  auto doc = json::Parse(*text);
+  if (!doc.ok()) return doc.status();
+  int64_t next = 0;
+  if (const auto* model_vocab = json::Find(json::Find(*doc, "model") ? (*doc)["model"] : *doc, "vocab");
+      model_vocab && model_vocab->IsObject()) {
+    next = model_vocab->MemberCount();
+  }
+  rapidjson::Value& added = (*doc)["added_tokens"];
+  for (const auto& token : added.GetArray()) next = std::max<int64_t>(next, token["id"].GetInt64() + 1);
+  auto& alloc = doc->GetAllocator();
+  for (int64_t id = next; id < vocab; ++id) {
+    rapidjson::Value token(rapidjson::kObjectType);
+    token.AddMember("id", id, alloc);
+    token.AddMember("content", rapidjson::Value(absl::StrCat("<t", id, ">").c_str(), alloc), alloc);
+    token.AddMember("single_word", false, alloc);
+    token.AddMember("lstrip", false, alloc);
+    token.AddMember("rstrip", false, alloc);
+    token.AddMember("normalized", false, alloc);
+    token.AddMember("special", false, alloc);
+    added.PushBack(token, alloc);
+  }
+  std::ofstream(to) << json::Serialize(*doc);
   return absl::OkStatus();
 }
 
@@ -124,10 +155,8 @@ absl::Status WriteRandomLlama(const std::string& dir, const LlamaShape& s, const
       ",\"rms_norm_eps\":1e-05,\"rope_theta\":10000.0,\"hidden_act\":\"silu\",\"tie_word_embeddings\":false,"
       "\"torch_dtype\":\"bfloat16\",\"bos_token_id\":0,\"eos_token_id\":1}\n");
   std::ofstream(dir + "/generation_config.json") << "{\"bos_token_id\":0,\"eos_token_id\":1}\n";
-  for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
-    if (auto st = CopyFile(tokenizer_dir + "/" + name, dir + "/" + name); !st.ok()) return st;
-  }
-  return absl::OkStatus();
+  if (auto st = CopyFile(tokenizer_dir + "/tokenizer_config.json", dir + "/tokenizer_config.json"); !st.ok()) return st;
+  return WriteCoveringTokenizer(tokenizer_dir + "/tokenizer.json", dir + "/tokenizer.json", s.vocab);
 }
 
 }  // namespace basalt::bench
