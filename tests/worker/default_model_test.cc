@@ -1,13 +1,14 @@
 // The bundled default model (models/default, issue 6) as the engine serves it on CPU: it loads, its greedy
 // completion of the recorded prompt is the one transformers recorded at training time, and its perplexity on
-// the committed held-out sample is the one in the model card, so a broken or swapped weight file (or a
-// tokenizer that no longer matches it) cannot pass. Every reference figure is read from the training_log.json
-// that the training script wrote next to the weights (tools/train/train_default_model.py), nothing here is
-// hard-coded, so retraining the model needs no change to this test.
+// the committed held-out sample is not above the model card's figure (plus a small margin), so a broken or
+// swapped weight file, or a tokenizer that no longer matches it, cannot pass. The reference figures are read
+// from the training_log.json that tools/train/train_default_model.py wrote next to the weights, not written
+// here; after retraining, only the subset margin below needs checking again (its comment says how).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <future>
 #include <iostream>
@@ -130,49 +131,55 @@ TEST_F(DefaultModelTest, GreedyCompletionIsTheRecordedOne) {
   EXPECT_EQ(got->choices[0].text, ref["text"].GetString());
 }
 
-// Perplexity of the committed held-out sample, scored as the training script scored it: each document on its
-// own as <bos> text <eos>, the sum of the log-probabilities of every token after the first (the engine's
-// prompt logprobs). A document longer than the context is cut into windows that overlap by one token, so
-// every token is predicted once (the script does the same with windows of seq_len predicted tokens; here a
-// window must also leave room for the one generated token, so windows are one token shorter; the sample's
-// documents are cut to ~2,000 characters, well under one window, so the two schemes agree on it).
-TEST_F(DefaultModelTest, HeldOutPerplexityIsTheCardsFigure) {
-  ASSERT_NE(engine_, nullptr);
-  const rapidjson::Value& ref = Log({"result", "heldout_sample"});
-  ASSERT_TRUE(ref.IsObject());
-  const double ref_ppl = ref["perplexity"].GetDouble();
-  const int64_t ref_tokens = ref["tokens"].GetInt64();
-  const int ref_docs = ref["docs"].GetInt();
+// Perplexity of held-out text, scored as the training script scored it: each document on its own as
+// <bos> text <eos>, the sum of the log-probabilities of every token after the first (the engine's prompt
+// logprobs). A document longer than the context is cut into windows that overlap by one token, so every token
+// is predicted once (the script does the same with windows of seq_len predicted tokens; here a window must
+// also leave room for the one generated token, so windows are one token shorter; the sample's documents are
+// cut to ~2,000 characters, well under one window, so the two schemes agree on it).
+struct Scored {
+  double nll = 0;      // nats, summed
+  int64_t tokens = 0;  // predicted tokens
+  double Perplexity() const { return std::exp(nll / static_cast<double>(tokens)); }
+};
 
+std::vector<std::string> ReadSample() {
   auto sample = fs::ReadFile(kModelDir + "/heldout_sample.txt");
-  ASSERT_TRUE(sample.ok()) << sample.status();
+  EXPECT_TRUE(sample.ok()) << sample.status();
   std::vector<std::string> docs;
+  if (!sample.ok()) return docs;
   for (size_t pos = 0; pos < sample->size();) {
     size_t end = sample->find(kDocSeparator, pos);
     if (end == std::string::npos) end = sample->size();
     if (end > pos) docs.push_back(sample->substr(pos, end - pos));
     pos = end + sizeof(kDocSeparator) - 1;
   }
-  ASSERT_EQ(static_cast<int>(docs.size()), ref_docs);
+  return docs;
+}
 
-  const auto& tok = engine_->tokenizer();
-  const ModelDescription& d = engine_->description();
-  ASSERT_EQ(d.eos_token_ids.empty(), false);
-  const int32_t bos = d.bos_token_id, eos = d.eos_token_ids.front();
-  const int window = d.max_model_len - 1;  // prompt tokens in one request, leaving room for max_tokens = 1
+// <bos> text <eos> as the script encodes a document.
+std::vector<int32_t> EncodeDocument(Engine& engine, const std::string& text) {
+  const ModelDescription& d = engine.description();
+  auto enc = engine.tokenizer().Encode(text, /*add_special_tokens=*/false);
+  EXPECT_TRUE(enc.ok()) << enc.status();
+  std::vector<int32_t> ids = {d.bos_token_id};
+  if (enc.ok()) ids.insert(ids.end(), enc->ids.begin(), enc->ids.end());
+  ids.push_back(d.eos_token_ids.front());
+  return ids;
+}
 
+// One Scored per document. Every window is submitted at once: the engine batches them.
+std::vector<Scored> ScoreDocuments(Engine& engine, const std::vector<std::vector<int32_t>>& docs) {
+  const int window = engine.description().max_model_len - 1;  // leaves room for max_tokens = 1
   std::vector<std::vector<int32_t>> windows;
-  for (const std::string& text : docs) {
-    auto enc = tok.Encode(text, /*add_special_tokens=*/false);
-    ASSERT_TRUE(enc.ok()) << enc.status();
-    std::vector<int32_t> ids = {bos};
-    ids.insert(ids.end(), enc->ids.begin(), enc->ids.end());
-    ids.push_back(eos);
+  std::vector<size_t> owner;
+  for (size_t d = 0; d < docs.size(); ++d) {
+    const auto& ids = docs[d];
     for (size_t s = 0; s + 1 < ids.size(); s += window - 1) {
       windows.emplace_back(ids.begin() + s, ids.begin() + std::min(ids.size(), s + window));
+      owner.push_back(d);
     }
   }
-  // Submit every window at once: the engine batches them, faster on CPU than one request after the other.
   std::vector<std::future<absl::StatusOr<CompletedRequest>>> results;
   for (size_t i = 0; i < windows.size(); ++i) {
     GenerationRequest request;
@@ -183,39 +190,101 @@ TEST_F(DefaultModelTest, HeldOutPerplexityIsTheCardsFigure) {
     request.params.stopping.ignore_eos = true;
     request.params.echo_prompt = true;
     request.params.prompt_logprobs = -1;  // logprobs only, no alternatives
-    results.push_back(std::async(std::launch::async, [request = std::move(request)]() mutable {
-      return GenerateBlocking(*engine_, std::move(request));
+    results.push_back(std::async(std::launch::async, [&engine, request = std::move(request)]() mutable {
+      return GenerateBlocking(engine, std::move(request));
     }));
   }
-  double nll = 0;
-  int64_t tokens = 0;
+  std::vector<Scored> scored(docs.size());
   for (size_t i = 0; i < results.size(); ++i) {
     auto got = results[i].get();
-    ASSERT_TRUE(got.ok()) << got.status();
-    ASSERT_TRUE(got->prompt.has_value());
+    EXPECT_TRUE(got.ok()) << got.status();
+    if (!got.ok() || !got->prompt.has_value()) {
+      ADD_FAILURE() << "window " << i << ": no prompt logprobs";
+      continue;
+    }
     const auto& pt = got->prompt->tokens;
-    ASSERT_EQ(pt.size(), windows[i].size());
-    for (size_t j = 1; j < pt.size(); ++j) {
-      ASSERT_EQ(pt[j].id, windows[i][j]);
-      ASSERT_TRUE(pt[j].logprob.has_value()) << "window " << i << " token " << j;
-      nll -= *pt[j].logprob;
-      ++tokens;
+    EXPECT_EQ(pt.size(), windows[i].size());
+    for (size_t j = 1; j < std::min(pt.size(), windows[i].size()); ++j) {
+      EXPECT_EQ(pt[j].id, windows[i][j]);
+      if (!pt[j].logprob.has_value()) {
+        ADD_FAILURE() << "window " << i << " token " << j << " has no logprob";
+        continue;
+      }
+      scored[owner[i]].nll -= *pt[j].logprob;
+      ++scored[owner[i]].tokens;
     }
   }
-  const double ppl = std::exp(nll / static_cast<double>(tokens));
-  std::cout << "held-out sample: " << docs.size() << " documents, " << windows.size() << " windows, " << tokens
-            << " predicted tokens, perplexity " << ppl << " (transformers, float32: " << ref_ppl << " over "
-            << ref_tokens << " tokens)\n";
-  // The same tokens as the script scored (a different count means the tokenizer or the windows differ).
-  EXPECT_EQ(tokens, ref_tokens);
-  // The issue's check: not above the card's figure. The margin is 1%: the engine scores the same tokens with
-  // the same float32 maths as transformers, whose per-token log-probabilities differ from the engine's by
-  // ~1e-5 (see the fixture reference tests), i.e. ~1e-5 relative in perplexity; 1% is three orders of
-  // magnitude above that and far below what any damage to the weights does (a single corrupted tensor, or
-  // bf16 weights read as another dtype, moves this figure by tens of percent or to the thousands).
-  EXPECT_LT(ppl, ref_ppl * 1.01);
-  // And not suspiciously below it either (scoring the wrong text or the wrong tokens).
-  EXPECT_GT(ppl, ref_ppl * 0.99);
+  return scored;
+}
+
+Scored Total(const std::vector<Scored>& parts) {
+  Scored t;
+  for (const Scored& s : parts) {
+    t.nll += s.nll;
+    t.tokens += s.tokens;
+  }
+  return t;
+}
+
+// The issue's check, within the ~20 s a test may take here: on this project's CPU build (libtorch on the
+// reference BLAS) the engine scores about 70 prompt tokens a second, so the whole 9,166-token sample takes
+// over two minutes. By default the test scores every kSubsetStride-th document of heldout_sample.txt
+// (documents 0, 8 and 16: 1,342 tokens, ~20 s) and compares them with the card's figure for the whole sample
+// (result.heldout_sample.perplexity in training_log.json, 19.58), plus a margin of kSubsetMargin;
+// training_log.json has no transformers figure for a subset.
+//
+// Why that margin: the engine's figures agree with transformers' (whole sample: 19.5764 against 19.5765 over
+// the same 9,166 tokens, with BASALT_DEFAULT_MODEL_FULL_SAMPLE=1), and for this subset the engine gives 19.35,
+// 1% under the whole-sample figure; so 5% leaves ~6% for numerics across machines (~1e-5 in fact) and
+// nothing more. A subset of three documents can sit far from the whole sample's figure (single documents
+// range from 3.9 to 49.6), which is why the subset is a spread over the sample rather than its first
+// documents (0 and 1 are 39 and 36) and why its measured figure is written here: a retrained model needs
+// this checked again (run with BASALT_DEFAULT_MODEL_FULL_SAMPLE=1, which prints every document's figure).
+// Damage shows well above that: reversing the element order of a single matrix (layer 3's down_proj) raised
+// document 8's perplexity from 14.4 to 17.8 (+24%); bigger damage (every tensor, a wrong dtype, a tokenizer
+// that does not match) does far more.
+//
+// BASALT_DEFAULT_MODEL_FULL_SAMPLE=1 scores the whole sample instead and compares it with the card's figure
+// within 1% on both sides, with the same token count as the script's.
+constexpr size_t kSubsetStride = 8;
+constexpr double kSubsetMargin = 0.05;
+TEST_F(DefaultModelTest, HeldOutPerplexityIsBelowTheCardsFigure) {
+  ASSERT_NE(engine_, nullptr);
+  const rapidjson::Value& ref = Log({"result", "heldout_sample"});
+  ASSERT_TRUE(ref.IsObject());
+  const double ref_ppl = ref["perplexity"].GetDouble();
+  const int64_t ref_tokens = ref["tokens"].GetInt64();
+
+  const std::vector<std::string> texts = ReadSample();
+  ASSERT_EQ(static_cast<int>(texts.size()), ref["docs"].GetInt());
+  const char* full_env = std::getenv("BASALT_DEFAULT_MODEL_FULL_SAMPLE");
+  const bool full = full_env != nullptr && std::string(full_env) == "1";
+  std::vector<std::vector<int32_t>> docs;
+  std::vector<size_t> which;
+  for (size_t i = 0; i < texts.size(); i += full ? 1 : kSubsetStride) {
+    docs.push_back(EncodeDocument(*engine_, texts[i]));
+    which.push_back(i);
+  }
+  const std::vector<Scored> per_doc = ScoreDocuments(*engine_, docs);
+  const Scored total = Total(per_doc);
+  ASSERT_GT(total.tokens, 0);
+  for (size_t i = 0; i < per_doc.size(); ++i) {
+    std::cout << "  document " << which[i] << ": " << per_doc[i].tokens << " tokens, perplexity " << per_doc[i].Perplexity()
+              << "\n";
+  }
+  std::cout << (full ? "whole" : "subset of the") << " held-out sample: " << docs.size() << " documents, "
+            << total.tokens << " predicted tokens, perplexity " << total.Perplexity() << " (card, whole sample: "
+            << ref_ppl << " over " << ref_tokens << " tokens)\n";
+  if (full) {
+    // The same tokens as the script scored (a different count means the tokenizer or the windows differ),
+    // and the same figure within 1%: the engine's float32 log-probabilities differ from transformers' by
+    // ~1e-5, far below 1%, and any damage to the weights moves the figure by far more.
+    EXPECT_EQ(total.tokens, ref_tokens);
+    EXPECT_LT(total.Perplexity(), ref_ppl * 1.01);
+    EXPECT_GT(total.Perplexity(), ref_ppl * 0.99);
+  } else {
+    EXPECT_LT(total.Perplexity(), ref_ppl * (1 + kSubsetMargin));
+  }
 }
 
 }  // namespace
