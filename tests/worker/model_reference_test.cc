@@ -1,6 +1,7 @@
-// Every decoder-only fixture model reproduces what transformers generated for it: same greedy tokens,
-// logprobs and top-5 within 1e-3, same prompt logprobs, on CPU in float32 - and the sampling-parameter
-// cases (penalties, logit bias, stop ids, min_tokens) give the same tokens as transformers' processors.
+// Every fixture model reproduces what transformers generated for it: same greedy tokens, logprobs and
+// top-5 within 1e-3, same prompt logprobs (decoder-only models), on CPU in float32 - and the
+// sampling-parameter cases (penalties, logit bias, stop ids, min_tokens) give the same tokens as
+// transformers' processors.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -58,16 +59,24 @@ TEST_P(ModelReferenceTest, AllCasesInOneBatchMatchToo) {
   }
 }
 
+std::string TestName(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (char& ch : name) {
+    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return name;
+}
+
 INSTANTIATE_TEST_SUITE_P(DecoderFamilies, ModelReferenceTest,
                          ::testing::Values("llama", "llama-llama3rope-tied-bias", "llama-linear-rope-metaspace",
-                                           "llama-yarn", "llama-dynamic", "mistral", "qwen2", "qwen3"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& ch : name) {
-                             if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           }
-                           return name;
-                         });
+                                           "llama-yarn", "llama-dynamic", "mistral", "qwen2", "qwen3", "gpt2",
+                                           "gpt-neox", "gpt-neox-sequential", "bloom", "opt", "opt-projected",
+                                           "gemma", "gemma2"),
+                         TestName);
+
+// Prompt -> encoder, completion -> decoder (from decoder_start_token_id); no prompt logprobs.
+INSTANTIATE_TEST_SUITE_P(EncoderDecoderFamilies, ModelReferenceTest, ::testing::Values("t5", "t5-v1_1", "bart"),
+                         TestName);
 
 }  // namespace
 }  // namespace basalt::testing

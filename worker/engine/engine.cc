@@ -32,7 +32,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& opti
 EngineImpl::EngineImpl(const EngineOptions& options, std::unique_ptr<LoadedModel> model)
     : options_(options), model_(std::move(model)) {
   const model::ModelSpec& spec = model_->spec;
-  const model::DecoderModel& m = *model_->model;
+  const model::GenerativeModel& m = *model_->model;
   KvCachePlan kv = PlanKvCache(options_, spec, m.dtype(), m.device(), model_->description.max_model_len);
   model_->description.max_model_len = kv.max_model_len;
   cache_ = std::make_unique<model::KvCache>(spec.num_layers, kv.num_blocks, options_.block_size,
@@ -49,7 +49,8 @@ EngineImpl::EngineImpl(const EngineOptions& options, std::unique_ptr<LoadedModel
                                           kv.max_model_len);
   sampler_ = std::make_unique<Sampler>(spec.vocab_size, model_->description.eos_token_ids);
   outputs_ = std::make_unique<OutputProcessor>(*model_->tokenizer, model_->description.eos_token_ids,
-                                               model_->description.max_model_len);
+                                               model_->description.max_model_len,
+                                               /*prompt_is_text_context=*/!model_->description.is_encoder_decoder);
   // The default generator (unseeded requests) starts from a random seed, not torch's fixed default.
   at::Generator default_generator = at::globalContext().defaultGenerator(m.device());
   default_generator.set_current_seed(std::random_device{}());
@@ -141,7 +142,13 @@ void EngineImpl::Admit(std::unique_ptr<RequestState> state) {
   auto seq = std::make_unique<Sequence>();
   seq->id = next_sequence_id_++;
   seq->request = request;
-  seq->tokens = request->request.prompt_ids;
+  // An encoder-decoder request's prompt goes to the encoder; its sequence is the decoder's, which starts
+  // from decoder_start_token_id.
+  if (model_->description.is_encoder_decoder) {
+    seq->tokens = {model_->description.decoder_start_token_id};
+  } else {
+    seq->tokens = request->request.prompt_ids;
+  }
   seq->num_prompt_tokens = static_cast<int>(seq->tokens.size());
   outputs_->Init(seq.get());
   if (request->request.params.sampling.seed) {
@@ -196,6 +203,7 @@ void EngineImpl::Step() {
                        (IsContrastive(*request) && is_main && chunk.start < prompt_len);
   }
   cache_->CopyBlocks(plan.block_copies);
+  runner_->EncodeNewRequests(plan);
   if (profile_) profile_->Mark(StepProfile::kSchedule);
   StepLogits logits = runner_->Run(plan, all_positions);
   if (profile_) {
@@ -308,6 +316,13 @@ SamplingRow EngineImpl::RowFor(Sequence* seq) {
   auto gen = generators_.find(seq->id);
   row.generator = gen == generators_.end() ? nullptr : &gen->second;
   row.top_logprobs = p.top_logprobs;
+  // transformers' ForcedBOS/ForcedEOS processors: BOS as the first token after a one-token start (the
+  // decoder's start token), EOS as the last token the length limit allows.
+  const model::GenerationDefaults& g = model_->config->generation();
+  if (g.forced_bos_token_id && seq->tokens.size() == 1) row.forced_token = *g.forced_bos_token_id;
+  const bool last = seq->num_output_tokens() + 1 >= seq->request->max_tokens ||
+                    static_cast<int>(seq->tokens.size()) + 1 >= model_->description.max_model_len;
+  if (g.forced_eos_token_id && last) row.forced_token = *g.forced_eos_token_id;
   return row;
 }
 
@@ -359,7 +374,8 @@ void EngineImpl::Report(RequestState* request) {
   RequestOutput out;
   out.prompt_tokens = static_cast<int>(request->request.prompt_ids.size());
   const GenerationParams& p = request->request.params;
-  const bool prompt_ready = !p.echo_prompt || p.prompt_logprobs == 0 ||
+  // Encoder prompts have no logprobs (the decoder does not predict them): echoed without.
+  const bool prompt_ready = !p.echo_prompt || p.prompt_logprobs == 0 || model_->description.is_encoder_decoder ||
                             request->prompt_logprobs_done >= out.prompt_tokens;
   if (p.echo_prompt && !request->prompt_reported && prompt_ready) {
     if (!request->prompt_output) {

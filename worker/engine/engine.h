@@ -42,6 +42,9 @@ struct ModelDescription {
   std::string dtype;
   std::string device;
   bool is_encoder_decoder = false;
+  // Encoder-decoder models: the decoder's first token, and the longest prompt the encoder takes.
+  int32_t decoder_start_token_id = -1;
+  int max_encoder_len = 0;
   int64_t num_parameters = 0;
   int max_choices = 0;
   // The tokenizer files as loaded (served to clients that tokenize locally).

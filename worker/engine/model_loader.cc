@@ -84,7 +84,7 @@ absl::StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const EngineOptions& opti
 
   auto files = model::WeightFiles::OpenDirectory(options.model_dir);
   if (!files.ok()) return files.status();
-  auto model = model::DecoderModel::Load(loaded->spec, **files, *dtype, device);
+  auto model = model::LoadGenerativeModel(loaded->spec, **files, *dtype, device);
   if (!model.ok()) return model.status();
   loaded->model = std::move(*model);
 
@@ -103,6 +103,21 @@ absl::StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const EngineOptions& opti
     }
   }
   d.bos_token_id = loaded->config->generation().bos_token_id.value_or(-1);
+  if (loaded->spec.is_encoder_decoder()) {
+    // transformers starts the decoder from decoder_start_token_id, else BOS.
+    const auto& g = loaded->config->generation();
+    auto start = g.decoder_start_token_id ? g.decoder_start_token_id : g.bos_token_id;
+    if (!start) start = loaded->spec.default_decoder_start_token_id;
+    if (!start || *start < 0 || *start >= loaded->spec.vocab_size)
+      return absl::InvalidArgumentError("an encoder-decoder model needs decoder_start_token_id (or bos_token_id)");
+    d.is_encoder_decoder = true;
+    d.decoder_start_token_id = *start;
+    // A learned position table bounds the prompt; relative positions (T5) follow max_model_len.
+    const model::ModelSpec& encoder = *loaded->spec.encoder;
+    d.max_encoder_len = encoder.position == model::PositionType::kLearned
+                            ? static_cast<int>(encoder.max_position_embeddings)
+                            : d.max_model_len;
+  }
   d.dtype = ScalarTypeName(*dtype);
   d.device = device.str();
   d.num_parameters = loaded->model->num_parameters();

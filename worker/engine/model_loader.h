@@ -7,7 +7,7 @@
 #include "absl/status/statusor.h"
 #include "common/tokenizer/tokenizer.h"
 #include "worker/engine/engine.h"
-#include "worker/model/decoder_model.h"
+#include "worker/model/generative_model.h"
 #include "worker/model/hf_config.h"
 #include "worker/model/model_spec.h"
 
@@ -16,7 +16,7 @@ namespace basalt::engine {
 struct LoadedModel {
   std::unique_ptr<model::HfConfig> config;
   model::ModelSpec spec;
-  std::unique_ptr<model::DecoderModel> model;
+  std::unique_ptr<model::GenerativeModel> model;
   std::unique_ptr<tokenizer::Tokenizer> tokenizer;
   ModelDescription description;
 };

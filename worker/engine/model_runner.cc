@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "worker/model/decoder_model.h"
+
 #if defined(BASALT_WITH_CUDA)
 #include "worker/engine/cuda_graph_runner.h"
 #endif
@@ -12,13 +14,15 @@ namespace basalt::engine {
 class CudaGraphRunner {};
 #endif
 
-ModelRunner::ModelRunner(const model::DecoderModel& model, model::KvCache& cache, bool cuda_graphs, int max_batch,
+ModelRunner::ModelRunner(const model::GenerativeModel& model, model::KvCache& cache, bool cuda_graphs, int max_batch,
                          int max_model_len)
     : model_(model), cache_(cache) {
 #if defined(BASALT_WITH_CUDA)
-  if (cuda_graphs && model.uses_cuda_kernels() && max_batch > 0) {
+  // Graphs capture decoder-only steps (an encoder-decoder step also reads per-request encoder states).
+  const auto* decoder = dynamic_cast<const model::DecoderModel*>(&model);
+  if (cuda_graphs && decoder != nullptr && !model.is_encoder_decoder() && model.uses_cuda_kernels() && max_batch > 0) {
     const int max_blocks = (max_model_len + cache.block_size() - 1) / cache.block_size();
-    graphs_ = std::make_unique<CudaGraphRunner>(model, cache, max_batch, max_blocks);
+    graphs_ = std::make_unique<CudaGraphRunner>(*decoder, cache, max_batch, max_blocks);
   }
 #else
   (void)cuda_graphs;
@@ -28,6 +32,14 @@ ModelRunner::ModelRunner(const model::DecoderModel& model, model::KvCache& cache
 }
 
 ModelRunner::~ModelRunner() = default;
+
+void ModelRunner::EncodeNewRequests(const StepPlan& plan) {
+  if (!model_.is_encoder_decoder()) return;
+  for (const ScheduledChunk& chunk : plan.chunks) {
+    RequestState* request = chunk.seq->request;
+    if (!request->encoder_state) request->encoder_state = model_.Encode(request->request.prompt_ids);
+  }
+}
 
 StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_positions) {
 #if defined(BASALT_WITH_CUDA)
@@ -62,6 +74,7 @@ StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_p
     batch.query_start.push_back(static_cast<int64_t>(ids.size()));
     batch.context_lens.push_back(chunk.start + chunk.num_tokens);
     batch.block_tables.push_back(seq.block_table);
+    if (seq.request->encoder_state) batch.encoder_states.push_back(seq.request->encoder_state.get());
     max_blocks = std::max(max_blocks, seq.block_table.size());
     batch.max_context_len = std::max<int64_t>(batch.max_context_len, chunk.start + chunk.num_tokens);
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "worker/engine/scheduler.h"
-#include "worker/model/decoder_model.h"
+#include "worker/model/generative_model.h"
 #include "worker/model/kv_cache.h"
 
 namespace basalt::engine {
@@ -29,16 +29,20 @@ class ModelRunner {
  public:
   // With `cuda_graphs` (and a CUDA build, a model on the GPU), pure decode steps of up to `max_batch`
   // sequences replay captured CUDA graphs.
-  ModelRunner(const model::DecoderModel& model, model::KvCache& cache, bool cuda_graphs = false, int max_batch = 0,
+  ModelRunner(const model::GenerativeModel& model, model::KvCache& cache, bool cuda_graphs = false, int max_batch = 0,
               int max_model_len = 0);
   ~ModelRunner();
+
+  // Encoder-decoder models: encodes the prompt of every request in the plan that has no encoder state
+  // yet (once per request: preempted and forked sequences keep theirs).
+  void EncodeNewRequests(const StepPlan& plan);
 
   // `all_positions[i]`: chunk i needs logits for each of its positions (prompt logprobs), not just the
   // last one.
   StepLogits Run(const StepPlan& plan, const std::vector<bool>& all_positions);
 
  private:
-  const model::DecoderModel& model_;
+  const model::GenerativeModel& model_;
   model::KvCache& cache_;
   std::unique_ptr<CudaGraphRunner> graphs_;
 };

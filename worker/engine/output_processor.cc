@@ -19,13 +19,14 @@ size_t StopStringHoldBack(const std::string& text, const std::vector<std::string
 }
 
 OutputProcessor::OutputProcessor(const tokenizer::Tokenizer& tokenizer, std::vector<int32_t> eos_token_ids,
-                                 int max_model_len)
-    : tokenizer_(tokenizer), eos_token_ids_(std::move(eos_token_ids)), max_model_len_(max_model_len) {}
+                                 int max_model_len, bool prompt_is_text_context)
+    : tokenizer_(tokenizer), eos_token_ids_(std::move(eos_token_ids)), max_model_len_(max_model_len),
+      prompt_is_text_context_(prompt_is_text_context) {}
 
 void OutputProcessor::Init(Sequence* seq) const {
   const auto& prompt = seq->tokens;
   // A few trailing prompt tokens give the decoder the context for the first token's leading space.
-  const size_t context = std::min<size_t>(prompt.size(), 8);
+  const size_t context = prompt_is_text_context_ ? std::min<size_t>(prompt.size(), 8) : 0;
   seq->decoder = std::make_unique<tokenizer::StreamingDecoder>(
       tokenizer_, seq->request->request.params.skip_special_tokens,
       absl::Span<const int32_t>(prompt.data() + prompt.size() - context, context));

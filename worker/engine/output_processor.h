@@ -14,7 +14,11 @@ namespace basalt::engine {
 
 class OutputProcessor {
  public:
-  OutputProcessor(const tokenizer::Tokenizer& tokenizer, std::vector<int32_t> eos_token_ids, int max_model_len);
+  // `prompt_is_text_context`: the sequence's prompt tokens precede its output in the text (decoder-only
+  // models), so they give the first output token its context; an encoder-decoder's decoder prompt (the
+  // start token) does not.
+  OutputProcessor(const tokenizer::Tokenizer& tokenizer, std::vector<int32_t> eos_token_ids, int max_model_len,
+                  bool prompt_is_text_context = true);
 
   // Prepares a sequence's decoder (called when the sequence is created).
   void Init(Sequence* seq) const;
@@ -40,6 +44,7 @@ class OutputProcessor {
   const tokenizer::Tokenizer& tokenizer_;
   std::vector<int32_t> eos_token_ids_;
   int max_model_len_;
+  bool prompt_is_text_context_;
 };
 
 // Length of the longest suffix of `text` that is a proper prefix of one of `stops` (text that must be

@@ -65,7 +65,11 @@ absl::StatusOr<ResolvedLimits> ValidateAndResolve(GenerationRequest* request, co
       return Invalid("prompt", absl::StrCat("token id ", id, " is outside the vocabulary [0, ", model.vocab_size, ")"));
   }
   const int prompt_len = static_cast<int>(request->prompt_ids.size());
-  if (prompt_len >= model.max_model_len) {
+  if (model.is_encoder_decoder && prompt_len > model.max_encoder_len) {
+    return Invalid("prompt", absl::StrCat("the prompt is ", prompt_len, " tokens long, but the model's encoder takes at most ",
+                                          model.max_encoder_len, " tokens"));
+  }
+  if (!model.is_encoder_decoder && prompt_len >= model.max_model_len) {
     return Invalid("prompt", absl::StrCat("the prompt is ", prompt_len, " tokens long, but the model's context length is ",
                                           model.max_model_len, " tokens (prompt and completion together)"));
   }
@@ -73,7 +77,12 @@ absl::StatusOr<ResolvedLimits> ValidateAndResolve(GenerationRequest* request, co
   if (stop.max_tokens < 0) return Invalid("max_tokens", "must be >= 0");
   if (stop.min_tokens < 0) return Invalid("min_tokens", "must be >= 0");
   ResolvedLimits limits;
-  const int room = model.max_model_len - prompt_len;
+  // The decoder of an encoder-decoder model holds its start token and the completion.
+  const int room = model.is_encoder_decoder ? model.max_model_len - 1 : model.max_model_len - prompt_len;
+  if (model.is_encoder_decoder && stop.max_tokens > room) {
+    return Invalid("max_tokens", absl::StrCat("max_tokens (", stop.max_tokens, ") exceeds the decoder's length of ",
+                                              room, " tokens"));
+  }
   if (stop.max_tokens > room) {
     return Invalid("max_tokens", absl::StrCat("the prompt (", prompt_len, " tokens) plus max_tokens (", stop.max_tokens,
                                               ") exceeds the model's context length of ", model.max_model_len, " tokens"));

@@ -52,7 +52,7 @@ at::Tensor Sampler::ApplyPenalties(at::Tensor logits, const std::vector<Sampling
     any_repetition |= row.options->repetition_penalty != 1.0f;
     any_frequency |= row.options->frequency_penalty != 0.0f || row.options->presence_penalty != 0.0f;
   }
-  if (!any_repetition && !any_frequency) return logits;
+  if (!any_repetition && !any_frequency) return ForceTokens(logits, rows);
 
   // Token histories padded with `vocab` (an extra column that is dropped).
   auto padded = [&](bool output_only) {
@@ -88,7 +88,24 @@ at::Tensor Sampler::ApplyPenalties(at::Tensor logits, const std::vector<Sampling
     counts = counts.narrow(1, 0, vocab);
     logits = logits - Column(frequency, device) * counts - Column(presence, device) * (counts > 0).to(at::kFloat);
   }
-  return logits;
+  return ForceTokens(logits, rows);
+}
+
+at::Tensor Sampler::ForceTokens(at::Tensor logits, const std::vector<SamplingRow>& rows) const {
+  std::vector<int64_t> forced_rows, forced_ids;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    if (rows[r].forced_token >= 0 && rows[r].forced_token < logits.size(1)) {
+      forced_rows.push_back(static_cast<int64_t>(r));
+      forced_ids.push_back(rows[r].forced_token);
+    }
+  }
+  if (forced_rows.empty()) return logits;
+  // Out of place: the caller's tensor may be the raw logits it reports logprobs from.
+  const at::Device device = logits.device();
+  at::Tensor replacement =
+      at::full({static_cast<int64_t>(forced_rows.size()), logits.size(1)}, kNegInf, logits.options());
+  replacement.scatter_(1, at::tensor(forced_ids, at::kLong).to(device).unsqueeze(1), 0.0);
+  return logits.index_put({at::tensor(forced_rows, at::kLong).to(device)}, replacement);
 }
 
 at::Tensor Sampler::FilterTopKTopPMinP(at::Tensor logits, const std::vector<SamplingRow>& rows) const {

@@ -21,6 +21,7 @@ struct SamplingRow {
   const std::vector<int32_t>* stop_token_ids = nullptr;  // with EOS ids, suppressed while above is set
   at::Generator* generator = nullptr;            // seeded generator, or nullptr for the default one
   int top_logprobs = 0;
+  int32_t forced_token = -1;  // >= 0: the only token allowed (transformers' forced BOS/EOS)
 };
 
 struct SampledToken {
@@ -41,6 +42,8 @@ class Sampler {
 
  private:
   at::Tensor FilterTopKTopPMinP(at::Tensor logits, const std::vector<SamplingRow>& rows) const;
+  // Rows with a forced token: -inf everywhere else (after every other processor, as transformers orders them).
+  at::Tensor ForceTokens(at::Tensor logits, const std::vector<SamplingRow>& rows) const;
   int vocab_size_;
   std::vector<int32_t> eos_token_ids_;
 };

@@ -11,6 +11,10 @@
 #include "common/tokenizer/tokenizer.h"
 #include "worker/engine/generation_types.h"
 
+namespace basalt::model {
+struct EncoderState;  // worker/model/cross_attention.h
+}
+
 namespace basalt::engine {
 
 struct RequestState;
@@ -48,6 +52,9 @@ struct RequestState {
   GenerationRequest request;  // prompt_ids resolved
   std::shared_ptr<OutputObserver> observer;
   std::vector<std::unique_ptr<Sequence>> sequences;
+  // Encoder-decoder models: the encoder's output for the prompt, computed when the request is first
+  // scheduled and kept until it finishes (its sequences' tokens are the decoder's).
+  std::shared_ptr<const model::EncoderState> encoder_state;
   int num_candidates = 1;  // best_of (or n)
   int num_choices = 1;     // n
   bool forked = false;     // children created after the prompt was computed

@@ -134,7 +134,9 @@ class CudaLayerOps final : public LayerOps {
     // the rest (prefill chunks) through the portable path.
     int64_t decode = 0;
     while (decode < batch.num_seqs() && batch.query_start[decode + 1] - batch.query_start[decode] == 1) ++decode;
-    if (params.alibi_slopes.defined() || !kernels::DecodeAttentionSupportsHeadDim(params.head_dim)) {
+    // The kernels add no position biases (ALiBi, T5's relative bias): those go the portable way.
+    if (params.alibi_slopes.defined() || params.distance_bias.defined() ||
+        !kernels::DecodeAttentionSupportsHeadDim(params.head_dim)) {
       return PagedAttentionReference(q, key_cache, value_cache, batch, params);
     }
     if (decode == 0) return PrefillAttention(q, key_cache, value_cache, batch, params);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "worker/model/layers.h"
+#include "worker/model/relative_position.h"
 #include "worker/model/torch_status.h"
 
 namespace basalt::model {
@@ -19,6 +20,10 @@ at::Tensor AlibiSlopes(int heads) {
     for (int i = 1; i <= 2 * (heads - closest); i += 2) slopes.push_back(static_cast<float>(std::pow(extra_base, i)));
   }
   return at::tensor(slopes, at::kFloat);
+}
+
+double DefaultScale(const AttentionSpec& a) {
+  return a.scale > 0 ? a.scale : 1.0 / std::sqrt(static_cast<double>(a.head_dim));
 }
 
 }  // namespace
@@ -38,26 +43,21 @@ DecoderModel::DecoderModel(ModelSpec spec, ModelWeights weights, at::ScalarType 
   if (spec_.position == PositionType::kRotary) {
     rotary_ = std::make_unique<RotaryEmbedding>(spec_.rope, a.head_dim, spec_.max_position_embeddings, device);
   }
-  full_params_ = AttentionParams{a.num_heads, a.num_kv_heads, a.head_dim, a.scale, std::nullopt, a.logit_softcap, {}};
-  if (spec_.position == PositionType::kAlibi) full_params_.alibi_slopes = AlibiSlopes(a.num_heads).to(device);
-  window_params_ = full_params_;
-  window_params_.sliding_window = a.sliding_window;
+  AttentionParams base{a.num_heads, a.num_kv_heads, a.head_dim, a.scale, std::nullopt, a.logit_softcap, {}, {}};
+  if (spec_.position == PositionType::kAlibi) base.alibi_slopes = AlibiSlopes(a.num_heads).to(device);
+  if (spec_.position == PositionType::kRelativeBias) {
+    base.distance_bias = CausalRelativeBiasByDistance(weights_.relative_bias, spec_.relative_bias);
+  }
+  for (int layer = 0; layer < spec_.num_layers; ++layer) {
+    AttentionParams params = base;
+    if (!spec_.layer_uses_sliding_window.empty() && spec_.layer_uses_sliding_window[layer])
+      params.sliding_window = a.sliding_window;
+    if (a.scale_by_inverse_layer_idx) params.scale = DefaultScale(a) / (layer + 1);
+    layer_params_.push_back(std::move(params));
+  }
   if (device.is_cuda()) ops_ = MakeCudaLayerOps();
   cuda_kernels_ = ops_ != nullptr;
   if (!ops_) ops_ = MakeTorchLayerOps();
-}
-
-at::Tensor DecoderModel::Embed(const at::Tensor& input_ids, const AttentionBatch& batch) const {
-  at::Tensor x = at::embedding(weights_.embed_tokens, input_ids);
-  if (spec_.embedding_multiplier != 1.0) {
-    // Gemma multiplies by sqrt(hidden) rounded to the activations' dtype.
-    x = x * at::scalar_tensor(spec_.embedding_multiplier, x.options());
-  }
-  if (spec_.position == PositionType::kLearned) {
-    x = x + at::embedding(weights_.position_embeddings, batch.positions + spec_.learned_position_offset);
-  }
-  if (spec_.embedding_norm) x = ApplyNorm(x, weights_.embedding_norm, spec_.norm);
-  return x;
 }
 
 at::Tensor DecoderModel::AttentionBlock(int layer, const at::Tensor& x, const AttentionBatch& batch,
@@ -76,11 +76,29 @@ at::Tensor DecoderModel::AttentionBlock(int layer, const at::Tensor& x, const At
     qkv = at::cat({q.reshape({tokens, q_size}), k.reshape({tokens, kv_size}), qkv.narrow(-1, q_size + kv_size, kv_size)},
                   -1);
   }
-  const bool sliding = !spec_.layer_uses_sliding_window.empty() && spec_.layer_uses_sliding_window[layer];
-  const AttentionParams& params = sliding ? window_params_ : full_params_;
+  const AttentionParams& params = layer_params_[layer];
   at::Tensor key_cache = cache.key(layer), value_cache = cache.value(layer);
   at::Tensor q = ops_->RotaryAndCacheWrite(qkv, params, rotary_.get(), batch, key_cache, value_cache);
   return ops_->Linear(ops_->Attention(q, key_cache, value_cache, batch, params), w.o);
+}
+
+at::Tensor DecoderModel::CrossAttentionBlock(int layer, const at::Tensor& x, const AttentionBatch& batch) const {
+  const AttentionSpec& a = spec_.attention;
+  const LayerWeights& w = weights_.layers[layer];
+  at::Tensor q = ops_->Linear(x, w.cross_q).view({x.size(0), a.num_heads, a.head_dim});
+  return ops_->Linear(CrossAttention(q, batch, layer, DefaultScale(a)), w.cross_o);
+}
+
+std::shared_ptr<const EncoderState> DecoderModel::MakeEncoderState(const at::Tensor& encoder_hidden) const {
+  const AttentionSpec& a = spec_.attention;
+  auto state = std::make_shared<EncoderState>();
+  state->length = encoder_hidden.size(0);
+  for (int layer = 0; layer < spec_.num_layers; ++layer) {
+    auto kv = ops_->Linear(encoder_hidden, weights_.layers[layer].cross_kv).chunk(2, -1);
+    state->keys.push_back(kv[0].reshape({state->length, a.num_heads, a.head_dim}).contiguous());
+    state->values.push_back(kv[1].reshape({state->length, a.num_heads, a.head_dim}).contiguous());
+  }
+  return state;
 }
 
 at::Tensor DecoderModel::Mlp(int layer, const at::Tensor& x) const {
@@ -117,12 +135,17 @@ at::Tensor DecoderModel::ForwardGeneric(at::Tensor x, const AttentionBatch& batc
       const NormWeights& mlp_norm = w.post_attention_norm.defined() ? w.post_attention_norm : w.input_norm;
       at::Tensor mlp = Mlp(layer, ApplyNorm(x, mlp_norm, spec_.norm));
       x = x + attn + mlp;
-    } else {  // sandwich norms
-      at::Tensor attn = AttentionBlock(layer, ApplyNorm(x, w.input_norm, spec_.norm), batch, cache);
-      x = x + ApplyNorm(attn, w.post_attention_norm, spec_.norm);
-      at::Tensor mlp = Mlp(layer, ApplyNorm(x, w.pre_feedforward_norm, spec_.norm));
-      x = x + ApplyNorm(mlp, w.post_feedforward_norm, spec_.norm);
+      continue;
     }
+    const bool sandwich = spec_.sandwich_norm;
+    x = ApplySublayer(spec_, x, w.input_norm, sandwich ? &w.post_attention_norm : nullptr,
+                      [&](const at::Tensor& h) { return AttentionBlock(layer, h, batch, cache); });
+    if (spec_.cross_attention) {
+      x = ApplySublayer(spec_, x, w.cross_norm, nullptr,
+                        [&](const at::Tensor& h) { return CrossAttentionBlock(layer, h, batch); });
+    }
+    x = ApplySublayer(spec_, x, sandwich ? w.pre_feedforward_norm : w.post_attention_norm,
+                      sandwich ? &w.post_feedforward_norm : nullptr, [&](const at::Tensor& h) { return Mlp(layer, h); });
   }
   at::Tensor selected = x.index_select(0, logits_indices);
   return spec_.final_norm ? ApplyNorm(selected, weights_.final_norm, spec_.norm) : selected;
@@ -130,10 +153,14 @@ at::Tensor DecoderModel::ForwardGeneric(at::Tensor x, const AttentionBatch& batc
 
 DecoderModel::Output DecoderModel::Forward(const at::Tensor& input_ids, const AttentionBatch& batch,
                                            KvCache& cache, const at::Tensor& logits_indices) const {
-  at::Tensor x = Embed(input_ids, batch);
-  at::Tensor hidden = spec_.parallel_residual || spec_.sandwich_norm ? ForwardGeneric(x, batch, cache, logits_indices)
-                                                                     : ForwardPreNorm(x, batch, cache, logits_indices);
-  at::Tensor logits = ops_->Linear(hidden, LinearWeights{weights_.lm_head, {}}).to(at::kFloat);
+  at::Tensor x = EmbedTokens(spec_, weights_, input_ids, batch.positions);
+  const bool generic = spec_.parallel_residual || spec_.sandwich_norm || spec_.post_norm || spec_.cross_attention ||
+                       spec_.residual_from_norm;
+  at::Tensor hidden = generic ? ForwardGeneric(x, batch, cache, logits_indices)
+                              : ForwardPreNorm(x, batch, cache, logits_indices);
+  if (weights_.project_out.weight.defined()) hidden = ops_->Linear(hidden, weights_.project_out);
+  at::Tensor head_input = spec_.lm_head_scale != 1.0 ? hidden * spec_.lm_head_scale : hidden;
+  at::Tensor logits = ops_->Linear(head_input, LinearWeights{weights_.lm_head, weights_.lm_head_bias}).to(at::kFloat);
   if (spec_.final_logit_softcap > 0) {
     logits = at::tanh(logits / spec_.final_logit_softcap) * spec_.final_logit_softcap;
   }

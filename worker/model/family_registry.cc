@@ -14,6 +14,14 @@ const std::vector<Family>& AllFamilies() {
       families::Mistral(),
       families::Qwen2(),
       families::Qwen3(),
+      families::Gpt2(),
+      families::GptNeox(),
+      families::Bloom(),
+      families::Opt(),
+      families::Gemma(),
+      families::Gemma2(),
+      families::T5(),
+      families::Bart(),
   };
   return kFamilies;
 }

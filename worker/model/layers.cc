@@ -37,4 +37,28 @@ at::Tensor ApplyMlp(const at::Tensor& x, const LayerWeights& w, const MlpSpec& s
   return ApplyLinear(h, w.down);
 }
 
+at::Tensor EmbedTokens(const ModelSpec& spec, const ModelWeights& w, const at::Tensor& ids, const at::Tensor& positions) {
+  at::Tensor x = at::embedding(w.embed_tokens, ids);
+  if (spec.embedding_multiplier != 1.0) {
+    // Gemma multiplies by sqrt(hidden) rounded to the activations' dtype; BART by the exact float.
+    x = spec.round_embedding_multiplier ? x * at::scalar_tensor(spec.embedding_multiplier, x.options())
+                                        : x * spec.embedding_multiplier;
+  }
+  if (w.project_in.weight.defined()) x = ApplyLinear(x, w.project_in);
+  if (spec.position == PositionType::kLearned) {
+    x = x + at::embedding(w.position_embeddings, positions + spec.learned_position_offset);
+  }
+  if (spec.embedding_norm) x = ApplyNorm(x, w.embedding_norm, spec.norm);
+  return x;
+}
+
+at::Tensor ApplySublayer(const ModelSpec& spec, const at::Tensor& x, const NormWeights& norm, const NormWeights* after,
+                         const std::function<at::Tensor(const at::Tensor&)>& f) {
+  if (spec.post_norm) return ApplyNorm(x + f(x), norm, spec.norm);
+  at::Tensor h = ApplyNorm(x, norm, spec.norm);
+  at::Tensor out = f(h);
+  if (after != nullptr) out = ApplyNorm(out, *after, spec.norm);
+  return (spec.residual_from_norm ? h : x) + out;
+}
+
 }  // namespace basalt::model

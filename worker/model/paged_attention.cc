@@ -34,6 +34,11 @@ at::Tensor BatchedDecodeAttention(const at::Tensor& q, const at::Tensor& key_cac
   if (params.alibi_slopes.defined()) {
     scores = scores - params.alibi_slopes.view({1, kv_heads, group, 1}) * distance.to(at::kFloat).view({b, 1, 1, length});
   }
+  if (params.distance_bias.defined()) {
+    const int64_t columns = params.distance_bias.size(1);
+    at::Tensor bias = params.distance_bias.index_select(1, distance.clamp(0, columns - 1).flatten());  // [H, B*L]
+    scores = scores + bias.view({heads, b, length}).transpose(0, 1).reshape({b, kv_heads, group, length});
+  }
   at::Tensor masked = distance < 0;
   if (params.sliding_window) masked = masked.logical_or(distance >= *params.sliding_window);
   scores = scores.masked_fill(masked.view({b, 1, 1, length}), -std::numeric_limits<float>::infinity());
@@ -72,6 +77,11 @@ at::Tensor PagedAttentionReference(const at::Tensor& q, const at::Tensor& key_ca
     at::Tensor distance = query_pos - key_pos.unsqueeze(0);                 // [n, L]
     if (params.alibi_slopes.defined()) {
       scores = scores - params.alibi_slopes.view({heads, 1, 1}) * distance.to(at::kFloat).unsqueeze(0);
+    }
+    if (params.distance_bias.defined()) {
+      const int64_t columns = params.distance_bias.size(1);
+      at::Tensor bias = params.distance_bias.index_select(1, distance.clamp(0, columns - 1).flatten());
+      scores = scores + bias.view({heads, n, context});
     }
     at::Tensor masked = distance < 0;
     if (params.sliding_window) masked = masked.logical_or(distance >= *params.sliding_window);

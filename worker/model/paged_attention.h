@@ -11,6 +11,8 @@
 
 namespace basalt::model {
 
+struct EncoderState;  // cross_attention.h
+
 // Where each sequence's new tokens sit in the flattened batch and what context they see.
 struct AttentionBatch {
   // Host copies, used to slice per sequence.
@@ -27,6 +29,8 @@ struct AttentionBatch {
   // Decode steps on the portable path: the cache slot of every context token, [B, max_context_len]
   // int64 padded with 0, so attention runs as one batched product instead of a loop over sequences.
   at::Tensor context_slots;
+  // Encoder-decoder models: each sequence's encoder output (its cross-attention keys and values).
+  std::vector<const EncoderState*> encoder_states;
   int num_seqs() const { return static_cast<int>(context_lens.size()); }
 };
 
@@ -39,6 +43,9 @@ struct AttentionParams {
   std::optional<int> sliding_window;  // tokens a query sees, itself included
   double logit_softcap = 0.0;
   at::Tensor alibi_slopes;  // [num_heads] float32, or undefined
+  // [num_heads, N] float32, or undefined: added to the score of a key d = query - key positions back
+  // (column min(d, N - 1)); T5's causal relative bias.
+  at::Tensor distance_bias;
 };
 
 // A sequence's first `length` cached tokens: [length, kv_heads, head_dim] (a gathered copy).

@@ -30,12 +30,13 @@ namespace {
 // memory stays near one copy of the weights.
 class Reader {
  public:
-  Reader(const WeightFiles& files, at::ScalarType dtype, at::Device device)
-      : files_(files), dtype_(dtype), device_(device) {}
+  Reader(const WeightFiles& files, std::string base_prefix, at::ScalarType dtype, at::Device device)
+      : files_(files), base_prefix_(std::move(base_prefix)), dtype_(dtype), device_(device) {}
 
-  bool Has(const std::string& name) const { return files_.Find(name) != nullptr; }
+  bool Has(const std::string& name) const { return files_.Find(Resolve(name)) != nullptr; }
 
-  absl::StatusOr<at::Tensor> Read(const std::string& name, std::vector<int64_t> expected_shape) {
+  absl::StatusOr<at::Tensor> Read(const std::string& requested, std::vector<int64_t> expected_shape) {
+    const std::string name = Resolve(requested);
     auto view = files_.Get(name);
     if (!view.ok()) return view.status();
     const TensorView& v = **view;
@@ -63,7 +64,15 @@ class Reader {
   int64_t count() const { return count_; }
 
  private:
+  // The name as the checkpoint spells it: as given, or without the base model's prefix.
+  std::string Resolve(const std::string& name) const {
+    if (files_.Find(name) != nullptr || base_prefix_.empty() || name.rfind(base_prefix_, 0) != 0) return name;
+    std::string stripped = name.substr(base_prefix_.size());
+    return files_.Find(stripped) != nullptr ? stripped : name;
+  }
+
   const WeightFiles& files_;
+  std::string base_prefix_;
   at::ScalarType dtype_;
   at::Device device_;
   int64_t count_ = 0;
@@ -77,8 +86,14 @@ absl::StatusOr<NormWeights> ReadNorm(Reader& r, const std::string& name, int64_t
                                      bool required) {
   NormWeights norm;
   if (name.empty()) return norm;
+  if (!spec.affine) {
+    // A norm without parameters: present, with nothing to read (the layer normalizes without weight).
+    norm.present = true;
+    return norm;
+  }
   if (!required && !r.Has(name + ".weight")) return norm;
   BASALT_ASSIGN_OR_RETURN(norm.weight, r.Read(name + ".weight", {dim}));
+  norm.present = true;
   if (spec.type == NormType::kLayerNorm && spec.bias) {
     BASALT_ASSIGN_OR_RETURN(norm.bias, r.Read(name + ".bias", {dim}));
   }
@@ -115,6 +130,18 @@ LinearWeights Fuse(std::vector<LinearWeights> parts) {
   return fused;
 }
 
+// Rows [heads, 3, head_dim] (GPT-NeoX, BLOOM) -> [3, heads, head_dim]: q, k, v blocks.
+LinearWeights SplitPerHead(LinearWeights qkv, int heads, int head_dim) {
+  auto reorder = [&](const at::Tensor& t) {
+    std::vector<int64_t> shape = {heads, 3, head_dim};
+    if (t.dim() == 2) shape.push_back(t.size(1));
+    return t.view(shape).transpose(0, 1).reshape(t.sizes()).contiguous();
+  };
+  qkv.weight = reorder(qkv.weight);
+  if (qkv.bias.defined()) qkv.bias = reorder(qkv.bias);
+  return qkv;
+}
+
 absl::StatusOr<LayerWeights> ReadLayer(Reader& r, const ModelSpec& spec, int layer) {
   const WeightNames& n = spec.weights;
   const AttentionSpec& a = spec.attention;
@@ -122,6 +149,7 @@ absl::StatusOr<LayerWeights> ReadLayer(Reader& r, const ModelSpec& spec, int lay
   const int64_t q_out = static_cast<int64_t>(a.num_heads) * a.head_dim;
   const int64_t kv_out = static_cast<int64_t>(a.num_kv_heads) * a.head_dim;
   auto name = [&](const std::string& pattern) { return ForLayer(pattern, layer); };
+  const bool t = n.transposed_linear;
   LayerWeights w;
   BASALT_ASSIGN_OR_RETURN(w.input_norm, ReadNorm(r, name(n.input_norm), hidden, spec.norm, true));
   BASALT_ASSIGN_OR_RETURN(w.post_attention_norm,
@@ -133,40 +161,71 @@ absl::StatusOr<LayerWeights> ReadLayer(Reader& r, const ModelSpec& spec, int lay
     BASALT_ASSIGN_OR_RETURN(w.k_norm, ReadNorm(r, name(n.k_norm), a.head_dim, spec.norm, true));
   }
   if (!n.qkv_proj.empty()) {
-    BASALT_ASSIGN_OR_RETURN(w.qkv, ReadLinear(r, name(n.qkv_proj), q_out + 2 * kv_out, hidden, a.qkv_bias,
-                                              n.transposed_linear));
+    BASALT_ASSIGN_OR_RETURN(w.qkv, ReadLinear(r, name(n.qkv_proj), q_out + 2 * kv_out, hidden, a.qkv_bias, t));
+    if (n.qkv_per_head) {
+      if (a.num_kv_heads != a.num_heads)
+        return absl::InvalidArgumentError("a per-head fused qkv projection needs as many kv heads as heads");
+      w.qkv = SplitPerHead(std::move(w.qkv), a.num_heads, a.head_dim);
+    }
   } else {
     LinearWeights q, k, v;
-    BASALT_ASSIGN_OR_RETURN(q, ReadLinear(r, name(n.q_proj), q_out, hidden, a.qkv_bias, n.transposed_linear));
-    BASALT_ASSIGN_OR_RETURN(k, ReadLinear(r, name(n.k_proj), kv_out, hidden, a.qkv_bias, n.transposed_linear));
-    BASALT_ASSIGN_OR_RETURN(v, ReadLinear(r, name(n.v_proj), kv_out, hidden, a.qkv_bias, n.transposed_linear));
+    BASALT_ASSIGN_OR_RETURN(q, ReadLinear(r, name(n.q_proj), q_out, hidden, a.qkv_bias, t));
+    BASALT_ASSIGN_OR_RETURN(k, ReadLinear(r, name(n.k_proj), kv_out, hidden, a.qkv_bias, t));
+    BASALT_ASSIGN_OR_RETURN(v, ReadLinear(r, name(n.v_proj), kv_out, hidden, a.qkv_bias, t));
     w.qkv = Fuse({std::move(q), std::move(k), std::move(v)});
   }
-  BASALT_ASSIGN_OR_RETURN(w.o, ReadLinear(r, name(n.o_proj), hidden, q_out, a.out_bias, n.transposed_linear));
+  BASALT_ASSIGN_OR_RETURN(w.o, ReadLinear(r, name(n.o_proj), hidden, q_out, a.out_bias, t));
+  if (spec.cross_attention) {
+    // Cross-attention keys and values come from the encoder output (same width as the decoder's).
+    BASALT_ASSIGN_OR_RETURN(w.cross_norm, ReadNorm(r, name(n.cross_attention_norm), hidden, spec.norm, true));
+    BASALT_ASSIGN_OR_RETURN(w.cross_q, ReadLinear(r, name(n.cross_q_proj), q_out, hidden, a.qkv_bias, t));
+    LinearWeights k, v;
+    BASALT_ASSIGN_OR_RETURN(k, ReadLinear(r, name(n.cross_k_proj), q_out, hidden, a.qkv_bias, t));
+    BASALT_ASSIGN_OR_RETURN(v, ReadLinear(r, name(n.cross_v_proj), q_out, hidden, a.qkv_bias, t));
+    w.cross_kv = Fuse({std::move(k), std::move(v)});
+    BASALT_ASSIGN_OR_RETURN(w.cross_o, ReadLinear(r, name(n.cross_o_proj), hidden, q_out, a.out_bias, t));
+  }
   const int64_t inter = spec.mlp.intermediate_size;
   if (spec.mlp.gated) {
     LinearWeights gate, up;
-    BASALT_ASSIGN_OR_RETURN(gate, ReadLinear(r, name(n.gate_proj), inter, hidden, spec.mlp.bias, n.transposed_linear));
-    BASALT_ASSIGN_OR_RETURN(up, ReadLinear(r, name(n.up_proj), inter, hidden, spec.mlp.bias, n.transposed_linear));
+    BASALT_ASSIGN_OR_RETURN(gate, ReadLinear(r, name(n.gate_proj), inter, hidden, spec.mlp.bias, t));
+    BASALT_ASSIGN_OR_RETURN(up, ReadLinear(r, name(n.up_proj), inter, hidden, spec.mlp.bias, t));
     w.gate_up = Fuse({std::move(gate), std::move(up)});
   } else {
-    BASALT_ASSIGN_OR_RETURN(w.gate_up, ReadLinear(r, name(n.up_proj), inter, hidden, spec.mlp.bias, n.transposed_linear));
+    BASALT_ASSIGN_OR_RETURN(w.gate_up, ReadLinear(r, name(n.up_proj), inter, hidden, spec.mlp.bias, t));
   }
-  BASALT_ASSIGN_OR_RETURN(w.down, ReadLinear(r, name(n.down_proj), hidden, inter, spec.mlp.bias, n.transposed_linear));
+  BASALT_ASSIGN_OR_RETURN(w.down, ReadLinear(r, name(n.down_proj), hidden, inter, spec.mlp.bias, t));
   return w;
 }
 
 }  // namespace
 
 absl::StatusOr<ModelWeights> LoadModelWeights(const ModelSpec& spec, const WeightFiles& files,
-                                              at::ScalarType dtype, at::Device device) {
+                                              at::ScalarType dtype, at::Device device,
+                                              const at::Tensor& shared_embedding) {
   return GuardTorch([&]() -> absl::StatusOr<ModelWeights> {
-    Reader r(files, dtype, device);
     const WeightNames& n = spec.weights;
+    Reader r(files, n.base_prefix, dtype, device);
     ModelWeights w;
-    BASALT_ASSIGN_OR_RETURN(w.embed_tokens, r.Read(n.embed_tokens + ".weight", {spec.vocab_size, spec.hidden_size}));
+    const int64_t embedding_dim = spec.embedding_dim > 0 ? spec.embedding_dim : spec.hidden_size;
+    if (shared_embedding.defined()) {
+      w.embed_tokens = shared_embedding;
+    } else {
+      BASALT_ASSIGN_OR_RETURN(w.embed_tokens, r.Read(n.embed_tokens + ".weight", {spec.vocab_size, embedding_dim}));
+    }
     if (spec.position == PositionType::kLearned) {
       BASALT_ASSIGN_OR_RETURN(w.position_embeddings, r.Read(n.position_embeddings + ".weight", {}));
+      if (w.position_embeddings.dim() != 2 || w.position_embeddings.size(1) != spec.hidden_size)
+        return absl::InvalidArgumentError(absl::StrCat(n.position_embeddings, ".weight must be [positions, ",
+                                                       spec.hidden_size, "]"));
+    }
+    if (spec.position == PositionType::kRelativeBias) {
+      BASALT_ASSIGN_OR_RETURN(w.relative_bias, r.Read(n.relative_attention_bias + ".weight",
+                                                      {spec.relative_bias.num_buckets, spec.attention.num_heads}));
+    }
+    if (embedding_dim != spec.hidden_size) {
+      BASALT_ASSIGN_OR_RETURN(w.project_in, ReadLinear(r, n.project_in, spec.hidden_size, embedding_dim, false, false));
+      BASALT_ASSIGN_OR_RETURN(w.project_out, ReadLinear(r, n.project_out, embedding_dim, spec.hidden_size, false, false));
     }
     if (spec.embedding_norm) {
       BASALT_ASSIGN_OR_RETURN(w.embedding_norm, ReadNorm(r, n.embedding_norm, spec.hidden_size, spec.norm, true));
@@ -176,10 +235,17 @@ absl::StatusOr<ModelWeights> LoadModelWeights(const ModelSpec& spec, const Weigh
     }
     // transformers ties the head to the embedding when tie_word_embeddings is set, even if the file
     // carries an lm_head copy; without tying, the head must be present.
-    if (spec.tie_word_embeddings || n.lm_head.empty()) {
+    const std::string head = n.lm_head + ".weight";
+    if (n.lm_head.empty() || (spec.tie_word_embeddings && !(n.lm_head_if_present && r.Has(head)))) {
       w.lm_head = w.embed_tokens;
     } else {
-      BASALT_ASSIGN_OR_RETURN(w.lm_head, r.Read(n.lm_head + ".weight", {spec.vocab_size, spec.hidden_size}));
+      BASALT_ASSIGN_OR_RETURN(w.lm_head, r.Read(head, {spec.vocab_size, embedding_dim}));
+    }
+    if (spec.lm_head_bias) {
+      BASALT_ASSIGN_OR_RETURN(w.lm_head_bias, r.Read(n.lm_head_bias, {}));
+      if (w.lm_head_bias.numel() != spec.vocab_size)
+        return absl::InvalidArgumentError(absl::StrCat(n.lm_head_bias, " must have ", spec.vocab_size, " values"));
+      w.lm_head_bias = w.lm_head_bias.reshape({spec.vocab_size});
     }
     for (int layer = 0; layer < spec.num_layers; ++layer) {
       LayerWeights lw;

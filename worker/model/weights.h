@@ -13,9 +13,10 @@
 namespace basalt::model {
 
 struct NormWeights {
-  at::Tensor weight;  // undefined when the model has no such norm
+  at::Tensor weight;  // undefined when the model has no such norm, or a norm without parameters
   at::Tensor bias;    // LayerNorm bias, undefined for RMSNorm
-  bool defined() const { return weight.defined(); }
+  bool present = false;  // the model has this norm (with or without parameters)
+  bool defined() const { return present; }
 };
 
 struct LinearWeights {
@@ -31,23 +32,35 @@ struct LayerWeights {
   NormWeights q_norm, k_norm;
   LinearWeights qkv;      // rows: q heads, then k heads, then v heads
   LinearWeights o;
+  // Encoder-decoder decoders: attention over the encoder's output.
+  NormWeights cross_norm;
+  LinearWeights cross_q;
+  LinearWeights cross_kv;  // rows: k heads, then v heads (applied to the encoder output once per request)
+  LinearWeights cross_o;
   LinearWeights gate_up;  // gated MLP: rows gate then up; plain MLP: just up
   LinearWeights down;
 };
 
 struct ModelWeights {
-  at::Tensor embed_tokens;         // [vocab, hidden]
+  at::Tensor embed_tokens;         // [vocab, embedding_dim]
   at::Tensor position_embeddings;  // [positions, hidden] or undefined
   NormWeights embedding_norm;
+  LinearWeights project_in;        // [hidden, embedding_dim] or undefined (OPT)
+  LinearWeights project_out;       // [embedding_dim, hidden] or undefined
+  at::Tensor relative_bias;        // [num_buckets, heads] float32 or undefined (T5)
   NormWeights final_norm;
-  at::Tensor lm_head;  // [vocab, hidden]; the same tensor as embed_tokens when tied
+  at::Tensor lm_head;  // [vocab, embedding_dim]; the same tensor as embed_tokens when tied
+  at::Tensor lm_head_bias;  // [vocab] or undefined
   std::vector<LayerWeights> layers;
   int64_t num_parameters = 0;
 };
 
-// Loads every weight the spec names. Missing or mis-shaped weights are errors that name them.
+// Loads every weight the spec names. Missing or mis-shaped weights are errors that name them. When
+// `shared_embedding` is given (an encoder sharing the decoder's table), it is used instead of reading
+// the spec's embed_tokens again; an encoder stack has no head.
 absl::StatusOr<ModelWeights> LoadModelWeights(const ModelSpec& spec, const WeightFiles& files,
-                                              at::ScalarType dtype, at::Device device);
+                                              at::ScalarType dtype, at::Device device,
+                                              const at::Tensor& shared_embedding = at::Tensor());
 
 // at::ScalarType of a safetensors dtype (InvalidArgument for the ones torch lacks here).
 absl::StatusOr<at::ScalarType> ToScalarType(DType dtype);

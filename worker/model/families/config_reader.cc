@@ -24,6 +24,83 @@ absl::StatusOr<Activation> ParseActivation(const std::string& name) {
   return absl::InvalidArgumentError(absl::StrCat("unsupported activation '", name, "'"));
 }
 
+const char* ConfigReader::FirstPresent(std::initializer_list<const char*> keys) const {
+  for (const char* key : keys) {
+    const rapidjson::Value* v = json::Find(config_, key);
+    if (v != nullptr && !v->IsNull()) return key;
+  }
+  return nullptr;
+}
+
+bool ConfigReader::Has(const char* key) const { return FirstPresent({key}) != nullptr; }
+
+int64_t ConfigReader::Required(std::initializer_list<const char*> keys) {
+  const char* key = FirstPresent(keys);
+  auto v = RequirePositive(config_, key != nullptr ? key : *keys.begin());
+  Keep(v.status());
+  return v.ok() ? *v : 1;
+}
+
+int64_t ConfigReader::Int(std::initializer_list<const char*> keys, int64_t fallback) {
+  const char* key = FirstPresent(keys);
+  if (key == nullptr) return fallback;
+  auto v = json::GetOr<int64_t>(config_, key, fallback);
+  Keep(v.status());
+  return v.ok() ? *v : fallback;
+}
+
+std::optional<int64_t> ConfigReader::OptionalInt(const char* key) {
+  auto v = json::GetInt(config_, key);
+  Keep(v.status());
+  return v.ok() ? *v : std::nullopt;
+}
+
+double ConfigReader::Double(const char* key, double fallback) {
+  auto v = json::GetOr<double>(config_, key, fallback);
+  Keep(v.status());
+  return v.ok() ? *v : fallback;
+}
+
+std::optional<double> ConfigReader::OptionalDouble(const char* key) {
+  auto v = json::GetDouble(config_, key);
+  Keep(v.status());
+  return v.ok() ? *v : std::nullopt;
+}
+
+bool ConfigReader::Bool(const char* key, bool fallback) {
+  auto v = json::GetOr<bool>(config_, key, fallback);
+  Keep(v.status());
+  return v.ok() ? *v : fallback;
+}
+
+std::string ConfigReader::String(const char* key, const std::string& fallback) {
+  auto v = json::GetOr<std::string>(config_, key, fallback);
+  Keep(v.status());
+  return v.ok() ? *v : fallback;
+}
+
+Activation ConfigReader::Act(std::initializer_list<const char*> keys, const std::string& fallback) {
+  const char* key = FirstPresent(keys);
+  auto act = ParseActivation(key != nullptr ? String(key, fallback) : fallback);
+  Keep(act.status());
+  return act.ok() ? *act : Activation::kSilu;
+}
+
+absl::Status ReadDtypeAndTying(const rapidjson::Value& config, ModelSpec* spec, bool tie_default) {
+  auto tie = json::GetOr<bool>(config, "tie_word_embeddings", tie_default);
+  if (!tie.ok()) return tie.status();
+  spec->tie_word_embeddings = *tie;
+  // transformers 5 writes "dtype", 4 writes "torch_dtype".
+  auto dtype = json::GetOr<std::string>(config, "dtype", "");
+  if (!dtype.ok()) return dtype.status();
+  if (dtype->empty()) {
+    dtype = json::GetOr<std::string>(config, "torch_dtype", "");
+    if (!dtype.ok()) return dtype.status();
+  }
+  spec->torch_dtype = *dtype;
+  return absl::OkStatus();
+}
+
 absl::Status ReadDecoderBasics(const rapidjson::Value& config, ModelSpec* spec) {
   auto hidden = RequirePositive(config, "hidden_size");
   auto layers = RequirePositive(config, "num_hidden_layers");
@@ -56,19 +133,7 @@ absl::Status ReadDecoderBasics(const rapidjson::Value& config, ModelSpec* spec) 
   if (!max_pos.ok()) return max_pos.status();
   spec->max_position_embeddings = *max_pos;
 
-  auto tie = json::GetOr<bool>(config, "tie_word_embeddings", false);
-  if (!tie.ok()) return tie.status();
-  spec->tie_word_embeddings = *tie;
-
-  // transformers 5 writes "dtype", 4 writes "torch_dtype".
-  auto dtype = json::GetOr<std::string>(config, "dtype", "");
-  if (!dtype.ok()) return dtype.status();
-  if (dtype->empty()) {
-    dtype = json::GetOr<std::string>(config, "torch_dtype", "");
-    if (!dtype.ok()) return dtype.status();
-  }
-  spec->torch_dtype = *dtype;
-  return absl::OkStatus();
+  return ReadDtypeAndTying(config, spec, /*tie_default=*/false);
 }
 
 namespace {

@@ -1,6 +1,8 @@
 #pragma once
 // Helpers the family files share to read config.json keys with clear errors.
 #include <cstdint>
+#include <initializer_list>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -8,6 +10,39 @@
 #include "worker/model/model_spec.h"
 
 namespace basalt::model::families {
+
+// Reads config keys and keeps the first error, so that a family file is a flat list of reads followed
+// by one status check. Where a value has several names (GPT-2's n_embd for hidden_size), the first
+// present one is read.
+class ConfigReader {
+ public:
+  explicit ConfigReader(const rapidjson::Value& config) : config_(config) {}
+
+  // A positive integer that must be present.
+  int64_t Required(std::initializer_list<const char*> keys);
+  int64_t Int(std::initializer_list<const char*> keys, int64_t fallback);
+  std::optional<int64_t> OptionalInt(const char* key);
+  double Double(const char* key, double fallback);
+  std::optional<double> OptionalDouble(const char* key);
+  bool Bool(const char* key, bool fallback);
+  std::string String(const char* key, const std::string& fallback);
+  Activation Act(std::initializer_list<const char*> keys, const std::string& fallback);
+  bool Has(const char* key) const;
+
+  const rapidjson::Value& config() const { return config_; }
+  const absl::Status& status() const { return status_; }
+
+ private:
+  const char* FirstPresent(std::initializer_list<const char*> keys) const;
+  void Keep(const absl::Status& s) {
+    if (status_.ok() && !s.ok()) status_ = s;
+  }
+  const rapidjson::Value& config_;
+  absl::Status status_;
+};
+
+// Reads dtype / torch_dtype and tie_word_embeddings into the spec.
+absl::Status ReadDtypeAndTying(const rapidjson::Value& config, ModelSpec* spec, bool tie_default);
 
 // Reads a required positive integer.
 absl::StatusOr<int64_t> RequirePositive(const rapidjson::Value& config, const char* key);
