@@ -21,8 +21,15 @@ absl::StatusOr<std::string> RenderChatPrompt(const ServedModel& model, const ope
   rapidjson::Document context(rapidjson::kObjectType);
   auto& a = context.GetAllocator();
   context.AddMember("messages", rapidjson::Value(request.messages, a), a);
-  // With tool_choice "none" the model is not told about the tools at all.
-  if (request.ToolsEnabled()) context.AddMember("tools", rapidjson::Value(request.tools, a), a);
+  // With tool_choice "none" the model is not told about the tools at all. Like transformers'
+  // apply_chat_template, `tools` and `documents` are always defined (None when absent): templates tell
+  // "is defined" from "is not none".
+  if (request.ToolsEnabled()) {
+    context.AddMember("tools", rapidjson::Value(request.tools, a), a);
+  } else {
+    context.AddMember("tools", rapidjson::Value(rapidjson::kNullType), a);
+  }
+  context.AddMember("documents", rapidjson::Value(rapidjson::kNullType), a);
   const bool continue_final = request.continue_final_message;
   context.AddMember("add_generation_prompt", request.add_generation_prompt && !continue_final, a);
   AddString(context, "bos_token", config.bos_token);

@@ -38,3 +38,39 @@ test('greedy completions match transformers through /v1/completions', { skip }, 
   }
   assert.ok(compared > 0);
 });
+
+// The llama fixture also records transformers with logits processors: repetition penalty, OpenAI
+// presence/frequency penalties (as a custom processor), logit bias (sequence_bias), a stop token id,
+// min_tokens (min_new_tokens) and contrastive search (penalty_alpha, top_k). Same tokens through HTTP.
+test('sampling parameters match transformers through /v1/completions', { skip }, async () => {
+  const reference = JSON.parse(readFileSync(referencePath, 'utf8'));
+  const cases = reference.cases.filter((x) => !x.name.startsWith('greedy_') && x.name !== 'plain');
+  if (cases.length === 0) return;  // only the llama fixture records them
+  const { id: name } = await model();
+  for (const c of cases) {
+    const p = c.params;
+    const body = {
+      model: name, prompt: c.prompt_ids, max_tokens: p.max_tokens, temperature: 0, logprobs: 1,
+      ignore_eos: p.ignore_eos,
+    };
+    for (const key of ['repetition_penalty', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'stop_token_ids',
+      'min_tokens', 'penalty_alpha', 'top_k']) {
+      if (p[key] !== undefined) body[key] = p[key];
+    }
+    const { status, json } = await raw('/v1/completions', { body });
+    assert.equal(status, 200, `${c.name}: ${JSON.stringify(json)}`);
+    const choice = json.choices[0];
+    // A stop token ends the text but is not part of it (it still counts as a generated token).
+    const stopped = p.stop_token_ids && p.stop_token_ids.includes(c.output_ids.at(-1));
+    const textIds = stopped ? c.output_ids.slice(0, -1) : c.output_ids;
+    const whole = (await raw('/detokenize', { body: { model: name, tokens: [...c.prompt_ids, ...textIds] } })).json.prompt;
+    const prefix = (await raw('/detokenize', { body: { model: name, tokens: c.prompt_ids } })).json.prompt;
+    assert.equal(choice.text, whole.slice(prefix.length), `${c.name}: text`);
+    assert.equal(choice.logprobs.token_logprobs.length, c.output_ids.length, `${c.name}: token count`);
+    for (let i = 0; i < c.output_ids.length; i++) {
+      assert.ok(Math.abs(choice.logprobs.token_logprobs[i] - c.logprobs[i]) < 1e-3, `${c.name} step ${i}`);
+    }
+    const expected = stopped ? 'stop' : 'length';
+    assert.equal(choice.finish_reason, expected, c.name);
+  }
+});

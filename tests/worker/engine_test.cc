@@ -192,6 +192,18 @@ TEST_F(EngineTest, BestOfReturnsTheMostLikelyCandidatesOnce) {
   EXPECT_EQ(got->usage.completion_tokens, 5 * 10);  // every candidate was generated
 }
 
+TEST_F(EngineTest, RepeatedPromptComesFromThePrefixCacheWithTheSameOutput) {
+  const std::string prompt = "It was the best of times, it was the worst of times, it was the age of wisdom, it was the "
+                             "age of foolishness, it was the epoch of belief";
+  auto first = GenerateBlocking(*engine_, Greedy(prompt, 16));
+  auto second = GenerateBlocking(*engine_, Greedy(prompt, 16));
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_GE(second->usage.cached_prompt_tokens, 16);
+  EXPECT_LT(second->usage.cached_prompt_tokens, second->usage.prompt_tokens);
+  EXPECT_EQ(Ids(first->choices[0]), Ids(second->choices[0]));
+  EXPECT_EQ(first->choices[0].text, second->choices[0].text);
+}
+
 TEST_F(EngineTest, ValidationNamesTheField) {
   auto expect_invalid = [&](GenerationRequest r, const std::string& field) {
     auto got = GenerateBlocking(*engine_, r);

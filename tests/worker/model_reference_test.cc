@@ -6,6 +6,8 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "tests/worker/reference_cases.h"
 #include "worker/engine/engine.h"
@@ -16,7 +18,9 @@ namespace {
 std::string ModelDir(const std::string& name) { return std::string(BASALT_FIXTURES_DIR) + "/models/" + name; }
 
 engine::Engine& EngineFor(const std::string& name) {
+  static std::mutex mu;
   static std::map<std::string, std::unique_ptr<engine::Engine>> engines;
+  std::lock_guard<std::mutex> lock(mu);  // the batched test calls this from several threads
   auto& slot = engines[name];
   if (!slot) {
     engine::EngineOptions options;

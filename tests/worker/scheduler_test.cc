@@ -30,6 +30,21 @@ class SchedulerTest : public ::testing::Test {
       if (chunk.sample) chunk.seq->tokens.push_back(1);
     }
   }
+  // A sequence whose prompt is `tokens`.
+  Sequence* NewSequence(std::vector<int32_t> tokens) {
+    Sequence* seq = NewSequence(static_cast<int>(tokens.size()));
+    seq->tokens = std::move(tokens);
+    return seq;
+  }
+  // Runs the scheduler until `seq` has sampled its first token.
+  void Prefill(Scheduler& s, Sequence* seq) {
+    while (seq->num_output_tokens() == 0) Complete(s.Schedule(), s);
+  }
+  static std::vector<int32_t> Range(int from, int to) {
+    std::vector<int32_t> v;
+    for (int i = from; i < to; ++i) v.push_back(i);
+    return v;
+  }
   std::vector<std::unique_ptr<RequestState>> requests_;
   std::vector<std::unique_ptr<Sequence>> sequences_;
 };
@@ -159,6 +174,81 @@ TEST_F(SchedulerTest, RemoveFreesWaitingAndRunning) {
   s.Remove(a);  // running
   EXPECT_FALSE(s.has_work());
   EXPECT_EQ(s.block_pool().num_free(), 8);
+}
+
+TEST_F(SchedulerTest, PrefixCacheReusesFullBlocksOfACommonPrompt) {
+  Scheduler s({.max_num_seqs = 8, .max_num_batched_tokens = 100, .block_size = 16, .num_blocks = 32});
+  Sequence* a = NewSequence(Range(0, 40));
+  s.Add(a);
+  Prefill(s, a);
+  // Same first 36 tokens: the two full blocks (32 tokens) come from the cache, the rest is computed.
+  std::vector<int32_t> b_tokens = Range(0, 36);
+  b_tokens.push_back(999);
+  Sequence* b = NewSequence(b_tokens);
+  s.Add(b);
+  StepPlan plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 2u);  // a decodes, b is admitted
+  EXPECT_EQ(plan.chunks[1].seq, b);
+  EXPECT_EQ(plan.chunks[1].start, 32);
+  EXPECT_EQ(plan.chunks[1].num_tokens, 5);
+  EXPECT_EQ(b->num_cached_tokens, 32);
+  EXPECT_EQ(b->block_table[0], a->block_table[0]);
+  EXPECT_EQ(b->block_table[1], a->block_table[1]);
+  EXPECT_NE(b->block_table[2], a->block_table[2]);
+  EXPECT_EQ(s.block_pool().ref_count(a->block_table[0]), 2);
+}
+
+TEST_F(SchedulerTest, PrefixCacheOutlivesTheSequenceAndLeavesOneTokenToCompute) {
+  Scheduler s({.max_num_seqs = 8, .max_num_batched_tokens = 100, .block_size = 16, .num_blocks = 8});
+  Sequence* a = NewSequence(Range(0, 32));
+  s.Add(a);
+  Prefill(s, a);
+  s.Remove(a);  // its blocks are free again but keep their content
+  EXPECT_EQ(s.block_pool().num_free(), 8);
+  Sequence* b = NewSequence(Range(0, 32));  // exactly two blocks: only the first is reused
+  s.Add(b);
+  StepPlan plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 1u);
+  EXPECT_EQ(plan.chunks[0].start, 16);
+  EXPECT_EQ(plan.chunks[0].num_tokens, 16);
+  EXPECT_TRUE(plan.chunks[0].sample);
+}
+
+TEST_F(SchedulerTest, DifferentPrefixOrCacheOffMeansNoReuse) {
+  Scheduler s({.max_num_seqs = 8, .max_num_batched_tokens = 100, .block_size = 16, .num_blocks = 32});
+  Sequence* a = NewSequence(Range(0, 40));
+  s.Add(a);
+  Prefill(s, a);
+  std::vector<int32_t> other = Range(0, 40);
+  other[3] = 777;  // differs in the first block: the second block's hash differs too
+  Sequence* b = NewSequence(other);
+  s.Add(b);
+  Sequence* c = NewSequence(Range(0, 40));
+  c->use_prefix_cache = false;
+  s.Add(c);
+  StepPlan plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 3u);
+  EXPECT_EQ(plan.chunks[1].start, 0);
+  EXPECT_EQ(plan.chunks[2].start, 0);
+  EXPECT_EQ(b->num_cached_tokens, 0);
+  EXPECT_EQ(c->num_cached_tokens, 0);
+}
+
+TEST_F(SchedulerTest, BlocksFreedLongestAgoAreReusedFirst) {
+  BlockPool pool(4);
+  auto a = *pool.Allocate(), b = *pool.Allocate();
+  std::vector<int32_t> ta = Range(0, 4), tb = Range(4, 8);
+  pool.Register(a, BlockHash(0, ta), ta);
+  pool.Register(b, BlockHash(0, tb), tb);
+  pool.Release(a);  // freed first: evicted first
+  pool.Release(b);
+  EXPECT_EQ(pool.num_cached(), 2);
+  pool.Allocate();
+  pool.Allocate();  // the two never-used blocks
+  pool.Allocate();  // evicts a
+  EXPECT_FALSE(pool.Lookup(BlockHash(0, ta), ta).has_value());
+  EXPECT_TRUE(pool.Lookup(BlockHash(0, tb), tb).has_value());
+  EXPECT_EQ(pool.num_free(), 0);
 }
 
 }  // namespace

@@ -44,6 +44,7 @@ EngineImpl::EngineImpl(const EngineOptions& options, std::unique_ptr<LoadedModel
                                                                      : (m.device().is_cuda() ? 8192 : 2048);
   sched.block_size = options_.block_size;
   sched.num_blocks = kv.num_blocks;
+  sched.enable_prefix_caching = options_.enable_prefix_caching;
   scheduler_ = std::make_unique<Scheduler>(sched);
   runner_ = std::make_unique<ModelRunner>(m, *cache_, options_.cuda_graphs, std::min(options_.max_num_seqs, 512),
                                           kv.max_model_len);
@@ -150,6 +151,11 @@ void EngineImpl::Admit(std::unique_ptr<RequestState> state) {
     seq->tokens = request->request.prompt_ids;
   }
   seq->num_prompt_tokens = static_cast<int>(seq->tokens.size());
+  // Prompt logprobs and contrastive search need every prompt position computed, so no cached prefix.
+  // Nor do encoder-decoder models: their decoder blocks depend on the request's encoder output too.
+  const GenerationParams& p = request->request.params;
+  seq->use_prefix_cache = !(p.echo_prompt && p.prompt_logprobs != 0) && !IsContrastive(*request) &&
+                          !model_->description.is_encoder_decoder;
   outputs_->Init(seq.get());
   if (request->request.params.sampling.seed) {
     at::Generator gen = at::globalContext().defaultGenerator(model_->model->device()).clone();
@@ -408,16 +414,19 @@ void EngineImpl::Report(RequestState* request) {
     out.usage.prompt_tokens = out.prompt_tokens;
     // Every candidate counts (best_of generates them all), as OpenAI bills them.
     for (auto& seq : request->sequences) out.usage.completion_tokens += seq->num_output_tokens();
+    out.usage.cached_prompt_tokens = request->sequences.front()->num_cached_tokens;
     const auto now = Clock::now();
     out.timings.total_ns = Nanos(now - request->arrival);
     if (request->first_token) out.timings.time_to_first_token_ns = Nanos(*request->first_token - request->arrival);
     if (request->first_scheduled) out.timings.queue_ns = Nanos(*request->first_scheduled - request->arrival);
   }
   if (out.choices.empty() && !out.prompt && !out.finished) return;
+  // The queue slot is released before the final output goes out: a caller that submits again as soon
+  // as it sees its request end must find the slot free.
+  if (finished) num_pending_.fetch_sub(1);
   dispatcher_->Post(request->observer, std::move(out));
   if (finished) {
     request->done = true;
-    num_pending_.fetch_sub(1);
     DropCandidates(request);
     requests_.erase(request->request.request_id);
   }
@@ -436,8 +445,8 @@ void EngineImpl::Finish(RequestState* request, absl::Status status) {
   out.usage.prompt_tokens = out.prompt_tokens;
   for (auto& seq : request->sequences) out.usage.completion_tokens += seq->num_output_tokens();
   request->done = true;
+  num_pending_.fetch_sub(1);  // before the output: see Report
   dispatcher_->Post(request->observer, std::move(out));
-  num_pending_.fetch_sub(1);
   requests_.erase(request->request.request_id);
 }
 

@@ -28,6 +28,7 @@ struct EngineOptions {
   int64_t kv_cache_bytes = 0;   // 0 = derived (GPU: from free memory; CPU: 1 GiB, capped by need)
   std::string chat_template_file;  // overrides the tokenizer's chat template
   bool cuda_graphs = true;      // replay decode steps from CUDA graphs (GPU only)
+  bool enable_prefix_caching = true;  // reuse the KV blocks of prompts' common leading blocks
 };
 
 struct ModelDescription {

@@ -43,6 +43,42 @@ bool Scheduler::AllocateSlots(Sequence* seq, int num_tokens, std::vector<std::pa
 void Scheduler::FreeBlocks(Sequence* seq) {
   for (int32_t block : seq->block_table) pool_.Release(block);
   seq->block_table.clear();
+  seq->block_hashes.clear();
+}
+
+void Scheduler::MatchCachedPrefix(Sequence* seq) {
+  if (!config_.enable_prefix_caching || !seq->use_prefix_cache || seq->num_computed_tokens != 0 ||
+      !seq->block_table.empty()) {
+    return;
+  }
+  const int bs = config_.block_size;
+  const int usable = (static_cast<int>(seq->tokens.size()) - 1) / bs;  // full blocks, one token left over
+  uint64_t hash = 0;
+  for (int b = 0; b < usable; ++b) {
+    absl::Span<const int32_t> tokens(seq->tokens.data() + static_cast<size_t>(b) * bs, bs);
+    hash = BlockHash(hash, tokens);
+    std::optional<int32_t> block = pool_.Lookup(hash, tokens);
+    if (!block) break;
+    seq->block_table.push_back(*block);
+    seq->block_hashes.push_back(hash);
+  }
+  seq->num_computed_tokens = static_cast<int>(seq->block_table.size()) * bs;
+  if (seq->num_computed_tokens > 0 && seq->num_cached_tokens == 0) {
+    seq->num_cached_tokens = std::min(seq->num_computed_tokens, seq->num_prompt_tokens);
+  }
+}
+
+void Scheduler::RegisterFullBlocks(Sequence* seq) {
+  if (!config_.enable_prefix_caching) return;
+  const int bs = config_.block_size;
+  const size_t full = static_cast<size_t>(seq->num_computed_tokens / bs);
+  while (seq->block_hashes.size() < full && seq->block_hashes.size() < seq->block_table.size()) {
+    const size_t b = seq->block_hashes.size();
+    absl::Span<const int32_t> tokens(seq->tokens.data() + b * bs, bs);
+    const uint64_t hash = BlockHash(b == 0 ? 0 : seq->block_hashes[b - 1], tokens);
+    pool_.Register(seq->block_table[b], hash, tokens);
+    seq->block_hashes.push_back(hash);
+  }
 }
 
 void Scheduler::Preempt(Sequence* seq) {
@@ -86,8 +122,13 @@ StepPlan Scheduler::Schedule() {
   while (!preempted_any && !waiting_.empty() && budget > 0 &&
          static_cast<int>(running_.size()) < config_.max_num_seqs) {
     Sequence* seq = waiting_.front();
+    MatchCachedPrefix(seq);
     const int wanted = std::min(seq->num_uncomputed_tokens(), budget);
-    if (!AllocateSlots(seq, wanted, &plan.block_copies)) break;
+    if (!AllocateSlots(seq, wanted, &plan.block_copies)) {
+      FreeBlocks(seq);  // give the cached prefix back; it is matched again next time
+      seq->num_computed_tokens = 0;
+      break;
+    }
     waiting_.pop_front();
     seq->status = SequenceStatus::kRunning;
     running_.push_back(seq);
@@ -100,6 +141,7 @@ StepPlan Scheduler::Schedule() {
 
 void Scheduler::OnChunkComputed(const ScheduledChunk& chunk) {
   chunk.seq->num_computed_tokens = chunk.start + chunk.num_tokens;
+  RegisterFullBlocks(chunk.seq);
 }
 
 void Scheduler::Remove(Sequence* seq) {
@@ -121,7 +163,9 @@ void Scheduler::TakeOver(Sequence* from, Sequence* to) {
   to->tokens = from->tokens;
   to->num_computed_tokens = from->num_computed_tokens;
   to->block_table = std::move(from->block_table);
+  to->block_hashes = std::move(from->block_hashes);
   from->block_table.clear();
+  from->block_hashes.clear();
   to->status = from->status;
   std::replace(running_.begin(), running_.end(), from, to);
   std::replace(waiting_.begin(), waiting_.end(), from, to);
@@ -133,6 +177,7 @@ void Scheduler::Fork(const Sequence& parent, Sequence* child) {
   child->num_prompt_tokens = parent.num_prompt_tokens;
   child->num_computed_tokens = parent.num_computed_tokens;
   child->block_table = parent.block_table;
+  child->block_hashes = parent.block_hashes;
   for (int32_t block : child->block_table) pool_.Share(block);
   child->status = SequenceStatus::kRunning;
   // Right after its parent, so that siblings keep their relative priority.

@@ -4,7 +4,9 @@
 // sequences are admitted first-come first-served while the token budget and KV blocks last. There is no
 // prefill/decode phase: a sequence's computed tokens simply catch up with its tokens, so long prompts are
 // chunked and mixed with decodes. When blocks run out, the latest-arrived running sequence is preempted
-// (its blocks freed; it is recomputed later). Torch-free.
+// (its blocks freed; it is recomputed later). With prefix caching, a sequence admitted with no computed
+// tokens first takes the longest run of its leading full blocks that the block pool still holds.
+// Torch-free.
 #include <cstdint>
 #include <deque>
 #include <utility>
@@ -20,6 +22,7 @@ struct SchedulerConfig {
   int max_num_batched_tokens = 2048;
   int block_size = 16;
   int64_t num_blocks = 0;
+  bool enable_prefix_caching = true;
 };
 
 // One sequence's share of a step: its tokens [start, start + num_tokens) are computed.
@@ -69,6 +72,11 @@ class Scheduler {
   // is allocated then). Copy-on-write of a shared partly filled block is recorded in `copies`.
   bool AllocateSlots(Sequence* seq, int num_tokens, std::vector<std::pair<int32_t, int32_t>>* copies);
   void FreeBlocks(Sequence* seq);
+  // At admission: takes the longest cached prefix of the sequence's tokens (leaving at least one token to
+  // compute, whose logits are needed).
+  void MatchCachedPrefix(Sequence* seq);
+  // After a step: registers the sequence's newly completed blocks in the prefix cache.
+  void RegisterFullBlocks(Sequence* seq);
   void Preempt(Sequence* seq);
   int64_t BlocksNeeded(const Sequence& seq, int num_tokens) const;
 

@@ -30,6 +30,10 @@ struct Sequence {
   int num_prompt_tokens = 0;
   int num_computed_tokens = 0;  // leading tokens whose k/v are in the cache
   std::vector<int32_t> block_table;
+  // Prefix-cache hashes of the sequence's full, computed blocks (block_hashes[i] covers block i).
+  std::vector<uint64_t> block_hashes;
+  bool use_prefix_cache = true;  // off when every prompt position must be computed (prompt logprobs)
+  int num_cached_tokens = 0;     // prompt tokens taken from the prefix cache at admission
   SequenceStatus status = SequenceStatus::kWaiting;
 
   FinishReason finish_reason = FinishReason::kNone;
