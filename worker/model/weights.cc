@@ -26,8 +26,9 @@ absl::StatusOr<at::ScalarType> ToScalarType(DType dtype) {
 
 namespace {
 
-// Reads checkpoint tensors and converts them, releasing the mapped pages once copied so that peak
-// memory stays near one copy of the weights.
+// Reads checkpoint tensors straight from the mapping into their final place (converted to the compute
+// dtype, on the device, fused projections' rows included), releasing the mapped pages once copied: the
+// weights are copied once and peak memory stays near one copy of them.
 class Reader {
  public:
   Reader(const WeightFiles& files, std::string base_prefix, at::ScalarType dtype, at::Device device)
@@ -35,7 +36,9 @@ class Reader {
 
   bool Has(const std::string& name) const { return files_.Find(Resolve(name)) != nullptr; }
 
-  absl::StatusOr<at::Tensor> Read(const std::string& requested, std::vector<int64_t> expected_shape) {
+  // A checkpoint tensor as it lies in the mapping (no copy; valid until Release), checked against the
+  // expected shape (empty: any).
+  absl::StatusOr<at::Tensor> Map(const std::string& requested, const std::vector<int64_t>& expected_shape) {
     const std::string name = Resolve(requested);
     auto view = files_.Get(name);
     if (!view.ok()) return view.status();
@@ -47,18 +50,30 @@ class Reader {
     }
     auto type = ToScalarType(v.dtype);
     if (!type.ok()) return absl::InvalidArgumentError(absl::StrCat(name, ": ", type.status().message()));
-    // from_blob does not take ownership; the copy below detaches from the mapping.
-    at::Tensor source = at::from_blob(const_cast<unsigned char*>(v.data), v.shape,
-                                      at::TensorOptions().dtype(*type).device(at::kCPU));
-    at::Tensor result = source.to(at::TensorOptions().dtype(dtype_).device(device_), false, /*copy=*/true);
-    v.file->Release(v.file_offset, v.nbytes);
-    count_ += result.numel();
-    return result;
+    mapped_.push_back(&v);
+    count_ += static_cast<int64_t>(v.nbytes / DTypeSize(v.dtype));
+    // from_blob does not take ownership; copies out of it detach from the mapping.
+    return at::from_blob(const_cast<unsigned char*>(v.data), v.shape, at::TensorOptions().dtype(*type).device(at::kCPU));
   }
 
-  absl::StatusOr<at::Tensor> ReadOptional(const std::string& name, std::vector<int64_t> shape) {
-    if (!Has(name)) return at::Tensor();
-    return Read(name, std::move(shape));
+  // Drops the pages of every tensor mapped since the last call (their bytes are copied by now).
+  void Release() {
+    for (const TensorView* v : mapped_) v->file->Release(v->file_offset, v->nbytes);
+    mapped_.clear();
+  }
+
+  at::Tensor Empty(std::vector<int64_t> shape) const {
+    return at::empty(shape, at::TensorOptions().dtype(dtype_).device(device_));
+  }
+
+  // A whole tensor, copied once.
+  absl::StatusOr<at::Tensor> Read(const std::string& name, const std::vector<int64_t>& expected_shape) {
+    at::Tensor source;
+    BASALT_ASSIGN_OR_RETURN(source, Map(name, expected_shape));
+    at::Tensor result = Empty(source.sizes().vec());
+    result.copy_(source);
+    Release();
+    return result;
   }
 
   int64_t count() const { return count_; }
@@ -75,6 +90,7 @@ class Reader {
   std::string base_prefix_;
   at::ScalarType dtype_;
   at::Device device_;
+  std::vector<const TensorView*> mapped_;
   int64_t count_ = 0;
 };
 
@@ -100,46 +116,44 @@ absl::StatusOr<NormWeights> ReadNorm(Reader& r, const std::string& name, int64_t
   return norm;
 }
 
-// Reads a Linear [out, in] (or a Conv1D [in, out], transposed).
-absl::StatusOr<LinearWeights> ReadLinear(Reader& r, const std::string& name, int64_t out, int64_t in,
-                                         bool bias, bool transposed) {
+// How a checkpoint stores a Linear layer's weight.
+struct LinearLayout {
+  bool transposed = false;  // Conv1D: [in, out] instead of [out, in]
+  int per_head = 0;         // > 0: rows are [per_head heads, 3, head_dim] (fused qkv), reordered to q, k, v
+};
+
+// Reads Linear layers that share an input into one [sum(out), in] projection (q/k/v, gate/up, or a
+// single layer): each part is copied from the mapping straight into its rows, so fusing costs nothing.
+absl::StatusOr<LinearWeights> ReadLinear(Reader& r, const std::vector<std::pair<std::string, int64_t>>& parts,
+                                         int64_t in, bool bias, LinearLayout layout = {}) {
+  int64_t total = 0;
+  for (const auto& part : parts) total += part.second;
   LinearWeights linear;
-  if (transposed) {
-    at::Tensor w;
-    BASALT_ASSIGN_OR_RETURN(w, r.Read(name + ".weight", {in, out}));
-    linear.weight = w.t().contiguous();
-  } else {
-    BASALT_ASSIGN_OR_RETURN(linear.weight, r.Read(name + ".weight", {out, in}));
-  }
-  if (bias) {
-    BASALT_ASSIGN_OR_RETURN(linear.bias, r.Read(name + ".bias", {out}));
+  linear.weight = r.Empty({total, in});
+  if (bias) linear.bias = r.Empty({total});
+  int64_t row = 0;
+  for (const auto& [name, out] : parts) {
+    at::Tensor w, b;
+    BASALT_ASSIGN_OR_RETURN(w, r.Map(name + ".weight", layout.transposed ? std::vector<int64_t>{in, out}
+                                                                          : std::vector<int64_t>{out, in}));
+    if (layout.transposed) w = w.t();
+    if (bias) {
+      BASALT_ASSIGN_OR_RETURN(b, r.Map(name + ".bias", {out}));
+    }
+    at::Tensor w_rows = linear.weight.narrow(0, row, out);
+    at::Tensor b_rows = bias ? linear.bias.narrow(0, row, out) : at::Tensor();
+    if (layout.per_head > 0) {
+      const int64_t heads = layout.per_head, head_dim = out / (3 * heads);
+      w_rows.view({3, heads, head_dim, in}).copy_(w.view({heads, 3, head_dim, in}).transpose(0, 1));
+      if (bias) b_rows.view({3, heads, head_dim}).copy_(b.view({heads, 3, head_dim}).transpose(0, 1));
+    } else {
+      w_rows.copy_(w);
+      if (bias) b_rows.copy_(b);
+    }
+    r.Release();
+    row += out;
   }
   return linear;
-}
-
-// Fuses Linear layers that read the same input into one [sum(out), in] projection.
-LinearWeights Fuse(std::vector<LinearWeights> parts) {
-  std::vector<at::Tensor> weights, biases;
-  for (auto& p : parts) {
-    weights.push_back(p.weight);
-    if (p.bias.defined()) biases.push_back(p.bias);
-  }
-  LinearWeights fused;
-  fused.weight = at::cat(weights, 0);
-  if (!biases.empty()) fused.bias = at::cat(biases, 0);
-  return fused;
-}
-
-// Rows [heads, 3, head_dim] (GPT-NeoX, BLOOM) -> [3, heads, head_dim]: q, k, v blocks.
-LinearWeights SplitPerHead(LinearWeights qkv, int heads, int head_dim) {
-  auto reorder = [&](const at::Tensor& t) {
-    std::vector<int64_t> shape = {heads, 3, head_dim};
-    if (t.dim() == 2) shape.push_back(t.size(1));
-    return t.view(shape).transpose(0, 1).reshape(t.sizes()).contiguous();
-  };
-  qkv.weight = reorder(qkv.weight);
-  if (qkv.bias.defined()) qkv.bias = reorder(qkv.bias);
-  return qkv;
 }
 
 absl::StatusOr<LayerWeights> ReadLayer(Reader& r, const ModelSpec& spec, int layer) {
@@ -149,7 +163,7 @@ absl::StatusOr<LayerWeights> ReadLayer(Reader& r, const ModelSpec& spec, int lay
   const int64_t q_out = static_cast<int64_t>(a.num_heads) * a.head_dim;
   const int64_t kv_out = static_cast<int64_t>(a.num_kv_heads) * a.head_dim;
   auto name = [&](const std::string& pattern) { return ForLayer(pattern, layer); };
-  const bool t = n.transposed_linear;
+  const LinearLayout plain{n.transposed_linear, 0};
   LayerWeights w;
   BASALT_ASSIGN_OR_RETURN(w.input_norm, ReadNorm(r, name(n.input_norm), hidden, spec.norm, true));
   BASALT_ASSIGN_OR_RETURN(w.post_attention_norm,
@@ -161,40 +175,34 @@ absl::StatusOr<LayerWeights> ReadLayer(Reader& r, const ModelSpec& spec, int lay
     BASALT_ASSIGN_OR_RETURN(w.k_norm, ReadNorm(r, name(n.k_norm), a.head_dim, spec.norm, true));
   }
   if (!n.qkv_proj.empty()) {
-    BASALT_ASSIGN_OR_RETURN(w.qkv, ReadLinear(r, name(n.qkv_proj), q_out + 2 * kv_out, hidden, a.qkv_bias, t));
+    LinearLayout layout = plain;
     if (n.qkv_per_head) {
       if (a.num_kv_heads != a.num_heads)
         return absl::InvalidArgumentError("a per-head fused qkv projection needs as many kv heads as heads");
-      w.qkv = SplitPerHead(std::move(w.qkv), a.num_heads, a.head_dim);
+      layout.per_head = a.num_heads;
     }
+    BASALT_ASSIGN_OR_RETURN(w.qkv, ReadLinear(r, {{name(n.qkv_proj), q_out + 2 * kv_out}}, hidden, a.qkv_bias, layout));
   } else {
-    LinearWeights q, k, v;
-    BASALT_ASSIGN_OR_RETURN(q, ReadLinear(r, name(n.q_proj), q_out, hidden, a.qkv_bias, t));
-    BASALT_ASSIGN_OR_RETURN(k, ReadLinear(r, name(n.k_proj), kv_out, hidden, a.qkv_bias, t));
-    BASALT_ASSIGN_OR_RETURN(v, ReadLinear(r, name(n.v_proj), kv_out, hidden, a.qkv_bias, t));
-    w.qkv = Fuse({std::move(q), std::move(k), std::move(v)});
+    BASALT_ASSIGN_OR_RETURN(w.qkv, ReadLinear(r, {{name(n.q_proj), q_out}, {name(n.k_proj), kv_out}, {name(n.v_proj), kv_out}},
+                                              hidden, a.qkv_bias, plain));
   }
-  BASALT_ASSIGN_OR_RETURN(w.o, ReadLinear(r, name(n.o_proj), hidden, q_out, a.out_bias, t));
+  BASALT_ASSIGN_OR_RETURN(w.o, ReadLinear(r, {{name(n.o_proj), hidden}}, q_out, a.out_bias, plain));
   if (spec.cross_attention) {
     // Cross-attention keys and values come from the encoder output (same width as the decoder's).
     BASALT_ASSIGN_OR_RETURN(w.cross_norm, ReadNorm(r, name(n.cross_attention_norm), hidden, spec.norm, true));
-    BASALT_ASSIGN_OR_RETURN(w.cross_q, ReadLinear(r, name(n.cross_q_proj), q_out, hidden, a.qkv_bias, t));
-    LinearWeights k, v;
-    BASALT_ASSIGN_OR_RETURN(k, ReadLinear(r, name(n.cross_k_proj), q_out, hidden, a.qkv_bias, t));
-    BASALT_ASSIGN_OR_RETURN(v, ReadLinear(r, name(n.cross_v_proj), q_out, hidden, a.qkv_bias, t));
-    w.cross_kv = Fuse({std::move(k), std::move(v)});
-    BASALT_ASSIGN_OR_RETURN(w.cross_o, ReadLinear(r, name(n.cross_o_proj), hidden, q_out, a.out_bias, t));
+    BASALT_ASSIGN_OR_RETURN(w.cross_q, ReadLinear(r, {{name(n.cross_q_proj), q_out}}, hidden, a.qkv_bias, plain));
+    BASALT_ASSIGN_OR_RETURN(w.cross_kv, ReadLinear(r, {{name(n.cross_k_proj), q_out}, {name(n.cross_v_proj), q_out}},
+                                                   hidden, a.qkv_bias, plain));
+    BASALT_ASSIGN_OR_RETURN(w.cross_o, ReadLinear(r, {{name(n.cross_o_proj), hidden}}, q_out, a.out_bias, plain));
   }
   const int64_t inter = spec.mlp.intermediate_size;
   if (spec.mlp.gated) {
-    LinearWeights gate, up;
-    BASALT_ASSIGN_OR_RETURN(gate, ReadLinear(r, name(n.gate_proj), inter, hidden, spec.mlp.bias, t));
-    BASALT_ASSIGN_OR_RETURN(up, ReadLinear(r, name(n.up_proj), inter, hidden, spec.mlp.bias, t));
-    w.gate_up = Fuse({std::move(gate), std::move(up)});
+    BASALT_ASSIGN_OR_RETURN(w.gate_up, ReadLinear(r, {{name(n.gate_proj), inter}, {name(n.up_proj), inter}}, hidden,
+                                                  spec.mlp.bias, plain));
   } else {
-    BASALT_ASSIGN_OR_RETURN(w.gate_up, ReadLinear(r, name(n.up_proj), inter, hidden, spec.mlp.bias, t));
+    BASALT_ASSIGN_OR_RETURN(w.gate_up, ReadLinear(r, {{name(n.up_proj), inter}}, hidden, spec.mlp.bias, plain));
   }
-  BASALT_ASSIGN_OR_RETURN(w.down, ReadLinear(r, name(n.down_proj), hidden, inter, spec.mlp.bias, t));
+  BASALT_ASSIGN_OR_RETURN(w.down, ReadLinear(r, {{name(n.down_proj), hidden}}, inter, spec.mlp.bias, plain));
   return w;
 }
 
@@ -224,8 +232,8 @@ absl::StatusOr<ModelWeights> LoadModelWeights(const ModelSpec& spec, const Weigh
                                                       {spec.relative_bias.num_buckets, spec.attention.num_heads}));
     }
     if (embedding_dim != spec.hidden_size) {
-      BASALT_ASSIGN_OR_RETURN(w.project_in, ReadLinear(r, n.project_in, spec.hidden_size, embedding_dim, false, false));
-      BASALT_ASSIGN_OR_RETURN(w.project_out, ReadLinear(r, n.project_out, embedding_dim, spec.hidden_size, false, false));
+      BASALT_ASSIGN_OR_RETURN(w.project_in, ReadLinear(r, {{n.project_in, spec.hidden_size}}, embedding_dim, false));
+      BASALT_ASSIGN_OR_RETURN(w.project_out, ReadLinear(r, {{n.project_out, embedding_dim}}, spec.hidden_size, false));
     }
     if (spec.embedding_norm) {
       BASALT_ASSIGN_OR_RETURN(w.embedding_norm, ReadNorm(r, n.embedding_norm, spec.hidden_size, spec.norm, true));
