@@ -7,17 +7,10 @@ import { test } from 'node:test';
 import grpc from '@grpc/grpc-js';
 import { GrpcReflection } from 'grpc-js-reflection-client';
 
-import { isFake } from './lib.mjs';
+import { isFake, workerService } from './lib.mjs';
 
 const addr = process.env.BASALT_WORKER_ADDR;
 const skip = isFake ? 'the fake worker does not serve reflection' : false;
-
-async function workerService() {
-  const reflection = new GrpcReflection(addr, grpc.credentials.createInsecure());
-  const descriptor = await reflection.getDescriptorBySymbol('basalt.v1.Worker');
-  const pkg = descriptor.getPackageObject({ keepCase: true, longs: Number, enums: String, defaults: true });
-  return new pkg.basalt.v1.Worker(addr, grpc.credentials.createInsecure());
-}
 
 test('reflection lists the worker, health and reflection services', { skip }, async () => {
   const reflection = new GrpcReflection(addr, grpc.credentials.createInsecure());

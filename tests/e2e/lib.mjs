@@ -51,3 +51,19 @@ export function assertEnvelope(assert, json, { type = 'invalid_request_error', p
   if (param !== undefined) assert.equal(json.error.param, param);
   if (code !== undefined) assert.equal(json.error.code, code);
 }
+
+// The worker's basalt.v1.Worker service over gRPC, with descriptors from server reflection.
+export async function workerService() {
+  const grpc = (await import('@grpc/grpc-js')).default;
+  const { GrpcReflection } = await import('grpc-js-reflection-client');
+  const addr = process.env.BASALT_WORKER_ADDR;
+  const reflection = new GrpcReflection(addr, grpc.credentials.createInsecure());
+  const descriptor = await reflection.getDescriptorBySymbol('basalt.v1.Worker');
+  const pkg = descriptor.getPackageObject({ keepCase: true, longs: Number, enums: String, defaults: true });
+  return new pkg.basalt.v1.Worker(addr, grpc.credentials.createInsecure());
+}
+
+// Unary call on a grpc-js client as a promise.
+export function call(service, method, request) {
+  return new Promise((resolve, reject) => service[method](request, (e, r) => (e ? reject(e) : resolve(r))));
+}

@@ -103,8 +103,10 @@ TEST_F(SchedulerTest, RespectsMaxNumSeqs) {
 }
 
 TEST_F(SchedulerTest, PreemptsNewestWhenBlocksRunOutAndRecomputesLater) {
-  // 4 blocks of 4 tokens = 16 slots. Two sequences of 7 tokens take 2 blocks each.
-  Scheduler s({.max_num_seqs = 8, .max_num_batched_tokens = 100, .block_size = 4, .num_blocks = 4});
+  // 4 blocks of 4 tokens = 16 slots. Two sequences of 7 tokens take 2 blocks each. (Without the prefix
+  // cache, which would let the preempted sequence take back its still-cached first blocks.)
+  Scheduler s({.max_num_seqs = 8, .max_num_batched_tokens = 100, .block_size = 4, .num_blocks = 4,
+               .enable_prefix_caching = false});
   Sequence* a = NewSequence(7);
   Sequence* b = NewSequence(7);
   s.Add(a);
