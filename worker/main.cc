@@ -27,6 +27,7 @@ ABSL_FLAG(int64_t, kv_cache_bytes, 0, "KV cache size in bytes (default: from fre
 ABSL_FLAG(std::string, chat_template, "", "Jinja chat template file overriding the tokenizer's");
 ABSL_FLAG(bool, enforce_eager, false, "do not replay decode steps from CUDA graphs");
 ABSL_FLAG(bool, enable_prefix_caching, true, "reuse the KV cache of common prompt prefixes (whole blocks)");
+ABSL_FLAG(int, cpu_threads, 0, "threads for CPU math (0: torch's default, one OpenBLAS thread)");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error");
 
 int main(int argc, char** argv) {
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
       argc, argv,
       {"model", "listen", "device", "dtype", "served_model_name", "max_model_len", "max_num_seqs",
        "max_num_batched_tokens", "max_queued_requests", "max_choices", "gpu_memory_utilization", "kv_cache_bytes",
-       "chat_template", "enforce_eager", "enable_prefix_caching", "log_level"},
+       "chat_template", "enforce_eager", "enable_prefix_caching", "cpu_threads", "log_level"},
       "basalt-worker --model DIR [--listen HOST:PORT] [--device cpu|cuda] [--dtype auto|float32|bfloat16|float16]\n"
       "Every flag can also be set by an environment variable of its upper-case name (MODEL, LISTEN, DEVICE, ...).");
   basalt::config::SetUpLogging("worker", absl::GetFlag(FLAGS_log_level));
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
   options.chat_template_file = absl::GetFlag(FLAGS_chat_template);
   options.cuda_graphs = !absl::GetFlag(FLAGS_enforce_eager);
   options.enable_prefix_caching = absl::GetFlag(FLAGS_enable_prefix_caching);
+  options.cpu_threads = absl::GetFlag(FLAGS_cpu_threads);
   auto engine = basalt::engine::Engine::Create(options);
   if (!engine.ok()) {
     spdlog::error("cannot load the model: {}", engine.status().ToString());

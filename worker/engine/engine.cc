@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
+#include "worker/engine/cpu_threads.h"
 #include "worker/engine/engine_impl.h"
 #include "worker/engine/kv_cache_sizing.h"
 #include "worker/engine/request_validator.h"
@@ -22,6 +23,7 @@ uint64_t Nanos(Clock::duration d) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& options) {
+  ConfigureCpuThreads(options.cpu_threads);
   auto model = LoadModel(options);
   if (!model.ok()) return model.status();
   return model::GuardTorch([&]() -> absl::StatusOr<std::unique_ptr<Engine>> {

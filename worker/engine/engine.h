@@ -29,6 +29,7 @@ struct EngineOptions {
   std::string chat_template_file;  // overrides the tokenizer's chat template
   bool cuda_graphs = true;      // replay decode steps from CUDA graphs (GPU only)
   bool enable_prefix_caching = true;  // reuse the KV blocks of prompts' common leading blocks
+  int cpu_threads = 0;          // CPU math threads (torch, OpenBLAS); 0 = torch's default, OpenBLAS 1
 };
 
 struct ModelDescription {
