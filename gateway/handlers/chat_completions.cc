@@ -147,7 +147,7 @@ absl::StatusOr<std::shared_ptr<GenerationJob>> Prepare(const HandlerContext& con
                           PromptTokenIds(*model, openai::Prompt{std::move(rendered), {}}, "messages",
                                          request.add_special_tokens));
   BASALT_ASSIGN_OR_RETURN(uint32_t max_tokens, openai::ResolveMaxTokens(request.sampling, ids.size(),
-                                                                         model->info.max_model_len(),
+                                                                         openai::ContextOf(model->info),
                                                                          context.limits, "messages"));
 
   auto job = std::make_shared<ChatJob>();

@@ -138,7 +138,7 @@ absl::StatusOr<std::shared_ptr<GenerationJob>> Prepare(const HandlerContext& con
   for (size_t p = 0; p < r.prompts.size(); ++p) {
     BASALT_ASSIGN_OR_RETURN(std::vector<int32_t> ids, PromptTokenIds(*model, r.prompts[p], "prompt"));
     BASALT_ASSIGN_OR_RETURN(uint32_t max_tokens, openai::ResolveMaxTokens(r.sampling, ids.size(),
-                                                                           model->info.max_model_len(),
+                                                                           openai::ContextOf(model->info),
                                                                            context.limits, "prompt"));
 
     v1::GenerateRequest& worker_request = worker_requests.emplace_back();

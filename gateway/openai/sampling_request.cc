@@ -163,8 +163,18 @@ absl::Status CheckTokenIds(const SamplingRequest& request, uint32_t vocab_size) 
   return absl::OkStatus();
 }
 
+ModelContext ContextOf(const v1::ModelInfoResponse& info) {
+  return ModelContext{info.max_model_len(), info.is_encoder_decoder(), info.max_encoder_len()};
+}
+
 absl::StatusOr<uint32_t> ResolveMaxTokens(const SamplingRequest& request, size_t prompt_tokens,
                                           uint32_t max_model_len, const Limits& limits,
+                                          absl::string_view prompt_param) {
+  return ResolveMaxTokens(request, prompt_tokens, ModelContext{max_model_len}, limits, prompt_param);
+}
+
+absl::StatusOr<uint32_t> ResolveMaxTokens(const SamplingRequest& request, size_t prompt_tokens,
+                                          const ModelContext& model, const Limits& limits,
                                           absl::string_view prompt_param) {
   const int64_t prompt = static_cast<int64_t>(prompt_tokens);
   if (prompt > limits.max_prompt_tokens) {
@@ -173,29 +183,53 @@ absl::StatusOr<uint32_t> ResolveMaxTokens(const SamplingRequest& request, size_t
                                        limits.max_prompt_tokens, " (COMPLETION_MAX_PROMPT)."),
                           "context_length_exceeded");
   }
-  const int64_t context = max_model_len == 0 ? std::numeric_limits<int32_t>::max() : max_model_len;
-  if (prompt >= context) {
-    return InvalidRequest(prompt_param,
-                          absl::StrCat("This model's maximum context length is ", context,
-                                       " tokens. However, your prompt has ", prompt,
-                                       " tokens, which leaves no room for the completion. Please reduce the "
-                                       "length of the prompt."),
-                          "context_length_exceeded");
-  }
+  const int64_t context = model.max_model_len == 0 ? std::numeric_limits<int32_t>::max() : model.max_model_len;
   int64_t max_tokens = 0;
-  if (request.max_tokens.has_value()) {
-    max_tokens = *request.max_tokens;
-    if (prompt + max_tokens > context) {
-      return InvalidRequest(request.max_tokens_param,
-                            absl::StrCat("This model's maximum context length is ", context,
-                                         " tokens. However, you requested ", prompt + max_tokens, " tokens (",
-                                         prompt, " in the prompt, ", max_tokens,
-                                         " for the completion). Please reduce the length of the prompt or "
-                                         "the completion."),
+  if (model.encoder_decoder) {
+    // The prompt feeds the encoder; the completion has the decoder to itself, after its start token.
+    if (model.max_encoder_len > 0 && prompt > model.max_encoder_len) {
+      return InvalidRequest(prompt_param,
+                            absl::StrCat("This model's encoder takes at most ", model.max_encoder_len,
+                                         " tokens. However, your prompt has ", prompt,
+                                         " tokens. Please reduce the length of the prompt."),
                             "context_length_exceeded");
     }
+    const int64_t room = context - 1;
+    if (request.max_tokens.has_value()) {
+      max_tokens = *request.max_tokens;
+      if (max_tokens > room) {
+        return InvalidRequest(request.max_tokens_param,
+                              absl::StrCat("This model's decoder holds at most ", room,
+                                           " completion tokens. However, you requested ", max_tokens,
+                                           ". Please reduce the length of the completion."),
+                              "context_length_exceeded");
+      }
+    } else {
+      max_tokens = std::min<int64_t>(room, limits.max_tokens);
+    }
   } else {
-    max_tokens = std::min<int64_t>(context - prompt, limits.max_tokens);
+    if (prompt >= context) {
+      return InvalidRequest(prompt_param,
+                            absl::StrCat("This model's maximum context length is ", context,
+                                         " tokens. However, your prompt has ", prompt,
+                                         " tokens, which leaves no room for the completion. Please reduce the "
+                                         "length of the prompt."),
+                            "context_length_exceeded");
+    }
+    if (request.max_tokens.has_value()) {
+      max_tokens = *request.max_tokens;
+      if (prompt + max_tokens > context) {
+        return InvalidRequest(request.max_tokens_param,
+                              absl::StrCat("This model's maximum context length is ", context,
+                                           " tokens. However, you requested ", prompt + max_tokens, " tokens (",
+                                           prompt, " in the prompt, ", max_tokens,
+                                           " for the completion). Please reduce the length of the prompt or "
+                                           "the completion."),
+                              "context_length_exceeded");
+      }
+    } else {
+      max_tokens = std::min<int64_t>(context - prompt, limits.max_tokens);
+    }
   }
   if (request.min_tokens > max_tokens) {
     return InvalidRequest("min_tokens", absl::StrCat("'min_tokens' (", request.min_tokens,

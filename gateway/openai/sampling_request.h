@@ -49,10 +49,24 @@ SamplingRequest ReadSamplingRequest(FieldReader& reader, const Limits& limits,
 // Checks what depends on the model: logit_bias and stop_token_ids ids below `vocab_size`.
 absl::Status CheckTokenIds(const SamplingRequest& request, uint32_t vocab_size);
 
+// What a model's context holds. Decoder-only: prompt and completion share max_model_len tokens.
+// Encoder-decoder: the prompt feeds the encoder (up to max_encoder_len tokens) and the completion
+// follows the decoder's start token in max_model_len.
+struct ModelContext {
+  uint32_t max_model_len = 0;  // 0 = unknown (no limit checked here)
+  bool encoder_decoder = false;
+  uint32_t max_encoder_len = 0;  // 0 = unknown
+};
+ModelContext ContextOf(const v1::ModelInfoResponse& info);
+
 // The number of tokens to generate for a prompt of `prompt_tokens` tokens: the requested max_tokens,
 // or (when null) as many as the context leaves, capped by limits.max_tokens. Errors (400, naming the
-// parameter) when the prompt is too long or prompt + max_tokens exceeds `max_model_len`.
+// parameter) when the prompt is too long or the completion does not fit the context.
 // `prompt_param` names the prompt parameter ("prompt" or "messages").
+absl::StatusOr<uint32_t> ResolveMaxTokens(const SamplingRequest& request, size_t prompt_tokens,
+                                          const ModelContext& context, const Limits& limits,
+                                          absl::string_view prompt_param);
+// A decoder-only model of `max_model_len` tokens.
 absl::StatusOr<uint32_t> ResolveMaxTokens(const SamplingRequest& request, size_t prompt_tokens,
                                           uint32_t max_model_len, const Limits& limits,
                                           absl::string_view prompt_param);

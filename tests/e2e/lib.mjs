@@ -1,9 +1,18 @@
 // Shared helpers of the e2e tests (run by run_e2e.mjs, which sets BASALT_URL).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import OpenAI from 'openai';
 
 export const baseUrl = process.env.BASALT_URL;
 if (!baseUrl) throw new Error('BASALT_URL is not set: run the tests through tests/e2e/run_e2e.mjs');
 export const isFake = process.env.BASALT_E2E_FAKE === '1';
+
+// Encoder-decoder models (T5, BART) take the prompt into the encoder: it has no logprobs and does not
+// share the completion's context (config.json of the model directory says which kind it is).
+const configPath = process.env.BASALT_MODEL_DIR ? join(process.env.BASALT_MODEL_DIR, 'config.json') : '';
+export const isEncoderDecoder =
+  !isFake && configPath !== '' && existsSync(configPath) && JSON.parse(readFileSync(configPath, 'utf8')).is_encoder_decoder === true;
 
 export const client = new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey: process.env.BASALT_API_KEY || 'none', maxRetries: 0 });
 

@@ -50,6 +50,26 @@ TEST(ResolveMaxTokens, MinTokensMustFit) {
   EXPECT_EQ(*ResolveMaxTokens(request, 70, 100, Limits{}, "prompt"), 30u);
 }
 
+TEST(ResolveMaxTokens, EncoderDecoderPromptsFeedTheEncoder) {
+  // The prompt does not share the decoder's context: a prompt as long as max_model_len still leaves
+  // max_model_len - 1 completion tokens (after the decoder's start token).
+  const ModelContext t5{.max_model_len = 100, .encoder_decoder = true, .max_encoder_len = 200};
+  SamplingRequest request;
+  EXPECT_EQ(*ResolveMaxTokens(request, 150, t5, Limits{}, "prompt"), 99u);
+  request.max_tokens = 99;
+  EXPECT_EQ(*ResolveMaxTokens(request, 200, t5, Limits{}, "prompt"), 99u);
+  request.max_tokens = 100;
+  ExpectBadParam(ResolveMaxTokens(request, 5, t5, Limits{}, "prompt").status(), "max_tokens", "decoder holds at most 99");
+  ExpectBadParam(ResolveMaxTokens(request, 201, t5, Limits{}, "prompt").status(), "prompt", "encoder takes at most 200");
+  v1::ModelInfoResponse info;
+  info.set_max_model_len(100);
+  info.set_is_encoder_decoder(true);
+  info.set_max_encoder_len(200);
+  const ModelContext from_info = ContextOf(info);
+  EXPECT_TRUE(from_info.encoder_decoder);
+  EXPECT_EQ(from_info.max_encoder_len, 200u);
+}
+
 TEST(CheckTokenIds, AgainstVocabulary) {
   SamplingRequest request = Read(R"({"logit_bias":{"9":1},"stop_token_ids":[3]})");
   EXPECT_TRUE(CheckTokenIds(request, 10).ok());

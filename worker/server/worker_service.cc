@@ -69,6 +69,7 @@ grpc::ServerUnaryReactor* WorkerService::ModelInfo(grpc::CallbackServerContext* 
   response->set_dtype(d.dtype);
   response->set_device(d.device);
   response->set_is_encoder_decoder(d.is_encoder_decoder);
+  response->set_max_encoder_len(static_cast<uint32_t>(d.max_encoder_len));
   response->set_num_parameters(d.num_parameters);
   response->set_worker_version(version_);
   response->set_max_choices(d.max_choices);
