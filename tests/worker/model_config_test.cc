@@ -134,15 +134,21 @@ TEST(ModelConfigTest, Gpt2FromTheFixtureAndOlderKeys) {
   EXPECT_TRUE(spec.tie_word_embeddings);
   EXPECT_TRUE(spec.weights.transposed_linear);
   EXPECT_EQ(spec.weights.base_prefix, "transformer.");
-  auto custom = SpecFromJson(R"({"architectures": ["GPT2LMHeadModel"], "n_embd": 32, "n_layer": 3, "n_head": 2,
-      "vocab_size": 50, "n_inner": 40, "n_positions": 64, "scale_attn_weights": false,
-      "scale_attn_by_inverse_layer_idx": true, "activation_function": "relu"})");
+  const std::string custom_json = R"({"architectures": ["GPT2LMHeadModel"], "n_embd": 32, "n_layer": 3,
+      "n_head": 2, "vocab_size": 50, "n_inner": 40, "n_positions": 64, "scale_attn_weights": false,
+      "scale_attn_by_inverse_layer_idx": true, "activation_function": "relu")";
+  auto custom = SpecFromJson(custom_json + "}");
   ASSERT_TRUE(custom.ok()) << custom.status();
   EXPECT_EQ(custom->mlp.intermediate_size, 40);
   EXPECT_EQ(custom->max_position_embeddings, 64);
-  EXPECT_DOUBLE_EQ(custom->attention.scale, 1.0);
-  EXPECT_TRUE(custom->attention.scale_by_inverse_layer_idx);
   EXPECT_EQ(custom->mlp.activation, Activation::kRelu);
+  // transformers' default attention (sdpa) ignores both scaling options; its eager attention applies them.
+  EXPECT_DOUBLE_EQ(custom->attention.scale, 0.0);
+  EXPECT_FALSE(custom->attention.scale_by_inverse_layer_idx);
+  auto eager = SpecFromJson(custom_json + R"(, "_attn_implementation": "eager"})");
+  ASSERT_TRUE(eager.ok()) << eager.status();
+  EXPECT_DOUBLE_EQ(eager->attention.scale, 1.0);
+  EXPECT_TRUE(eager->attention.scale_by_inverse_layer_idx);
 }
 
 TEST(ModelConfigTest, GptNeoxPartialRotaryInBothConfigStyles) {

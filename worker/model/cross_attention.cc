@@ -23,7 +23,8 @@ at::Tensor CrossAttention(const at::Tensor& q, const AttentionBatch& batch, int 
     const EncoderState* state = batch.encoder_states[s];
     if (state == nullptr) throw std::invalid_argument("a sequence of the step has not been encoded");
     const int64_t begin = batch.query_start[s], n = batch.query_start[s + 1] - begin;
-    outputs.push_back(DenseAttention(q.narrow(0, begin, n), state->keys[layer], state->values[layer], at::Tensor(), scale));
+    outputs.push_back(
+        DenseAttention(q.narrow(0, begin, n), state->keys[layer], state->values[layer], at::Tensor(), scale));
   }
   return at::cat(outputs, 0);
 }

@@ -183,8 +183,9 @@ absl::StatusOr<LayerWeights> ReadLayer(Reader& r, const ModelSpec& spec, int lay
     }
     BASALT_ASSIGN_OR_RETURN(w.qkv, ReadLinear(r, {{name(n.qkv_proj), q_out + 2 * kv_out}}, hidden, a.qkv_bias, layout));
   } else {
-    BASALT_ASSIGN_OR_RETURN(w.qkv, ReadLinear(r, {{name(n.q_proj), q_out}, {name(n.k_proj), kv_out}, {name(n.v_proj), kv_out}},
-                                              hidden, a.qkv_bias, plain));
+    BASALT_ASSIGN_OR_RETURN(
+        w.qkv, ReadLinear(r, {{name(n.q_proj), q_out}, {name(n.k_proj), kv_out}, {name(n.v_proj), kv_out}}, hidden,
+                          a.qkv_bias, plain));
   }
   BASALT_ASSIGN_OR_RETURN(w.o, ReadLinear(r, {{name(n.o_proj), hidden}}, q_out, a.out_bias, plain));
   if (spec.cross_attention) {

@@ -86,6 +86,14 @@ Activation ConfigReader::Act(std::initializer_list<const char*> keys, const std:
   return act.ok() ? *act : Activation::kSilu;
 }
 
+std::string AttentionImplementation(const rapidjson::Value& config) {
+  for (const char* key : {"_attn_implementation", "attn_implementation"}) {
+    const rapidjson::Value* v = json::Find(config, key);
+    if (v != nullptr && v->IsString()) return v->GetString();
+  }
+  return "sdpa";
+}
+
 absl::Status ReadDtypeAndTying(const rapidjson::Value& config, ModelSpec* spec, bool tie_default) {
   auto tie = json::GetOr<bool>(config, "tie_word_embeddings", tie_default);
   if (!tie.ok()) return tie.status();

@@ -41,6 +41,12 @@ class ConfigReader {
   absl::Status status_;
 };
 
+// The attention implementation transformers runs the model with: config.json's _attn_implementation (or
+// attn_implementation) when it names one, else "sdpa", from_pretrained's default. Some families' options
+// act only in transformers' eager kernel (GPT-2's scale_attn_by_inverse_layer_idx, Gemma-2's score
+// soft-capping), so matching transformers means following the implementation it would pick.
+std::string AttentionImplementation(const rapidjson::Value& config);
+
 // Reads dtype / torch_dtype and tie_word_embeddings into the spec.
 absl::Status ReadDtypeAndTying(const rapidjson::Value& config, ModelSpec* spec, bool tie_default);
 

@@ -21,7 +21,7 @@ absl::StatusOr<ModelSpec> BuildGemma2(const HfConfig& c) {
   // transformers caps attention scores only in its eager and flash-attention kernels; its default (sdpa,
   // what from_pretrained picks) leaves them uncapped, and the references follow it. A config that names
   // one of the capping implementations gets the cap.
-  const std::string impl = r.String("_attn_implementation", r.String("attn_implementation", "sdpa"));
+  const std::string impl = AttentionImplementation(config);
   if (impl == "eager" || impl == "flash_attention_2")
     spec->attention.logit_softcap = r.OptionalDouble("attn_logit_softcapping").value_or(0.0);
   spec->final_logit_softcap = r.OptionalDouble("final_logit_softcapping").value_or(0.0);

@@ -20,9 +20,12 @@ absl::StatusOr<ModelSpec> BuildGpt2(const HfConfig& c) {
   spec.attention.num_heads = spec.attention.num_kv_heads = heads;
   spec.attention.head_dim = spec.hidden_size / heads;
   spec.attention.qkv_bias = spec.attention.out_bias = true;
-  // scale_attn_weights = false: raw dot products.
-  if (!r.Bool("scale_attn_weights", true)) spec.attention.scale = 1.0;
-  spec.attention.scale_by_inverse_layer_idx = r.Bool("scale_attn_by_inverse_layer_idx", false);
+  // scale_attn_weights = false (raw dot products) and scale_attn_by_inverse_layer_idx act only in
+  // transformers' eager attention; its default (sdpa) scales every layer by head_dim**-0.5.
+  if (AttentionImplementation(r.config()) == "eager") {
+    if (!r.Bool("scale_attn_weights", true)) spec.attention.scale = 1.0;
+    spec.attention.scale_by_inverse_layer_idx = r.Bool("scale_attn_by_inverse_layer_idx", false);
+  }
   spec.mlp.gated = false;
   spec.mlp.bias = true;
   spec.mlp.activation = r.Act({"activation_function"}, "gelu_new");
