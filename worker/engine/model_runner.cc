@@ -18,9 +18,10 @@ ModelRunner::ModelRunner(const model::GenerativeModel& model, model::KvCache& ca
                          int max_model_len)
     : model_(model), cache_(cache) {
 #if defined(BASALT_WITH_CUDA)
-  // Graphs capture decoder-only steps (an encoder-decoder step also reads per-request encoder states).
+  // Graphs capture decoder-only steps whose attention runs on device tensors alone (an encoder-decoder
+  // step also reads per-request encoder states; ALiBi and relative biases take the host-looped path).
   const auto* decoder = dynamic_cast<const model::DecoderModel*>(&model);
-  if (cuda_graphs && decoder != nullptr && !model.is_encoder_decoder() && model.uses_cuda_kernels() && max_batch > 0) {
+  if (cuda_graphs && decoder != nullptr && decoder->SupportsCudaGraphs() && max_batch > 0) {
     const int max_blocks = (max_model_len + cache.block_size() - 1) / cache.block_size();
     graphs_ = std::make_unique<CudaGraphRunner>(*decoder, cache, max_batch, max_blocks);
   }

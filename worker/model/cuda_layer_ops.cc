@@ -127,6 +127,11 @@ class CudaLayerOps final : public LayerOps {
         .view({qkv.size(0), params.num_heads, params.head_dim});
   }
 
+  bool DecodeAttentionIsCapturable(const AttentionParams& params) const override {
+    return !params.alibi_slopes.defined() && !params.distance_bias.defined() &&
+           kernels::DecodeAttentionSupportsHeadDim(params.head_dim);
+  }
+
   at::Tensor Attention(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
                        const AttentionBatch& batch, const AttentionParams& params) const override {
     const int64_t tokens = q.size(0);
@@ -135,8 +140,7 @@ class CudaLayerOps final : public LayerOps {
     int64_t decode = 0;
     while (decode < batch.num_seqs() && batch.query_start[decode + 1] - batch.query_start[decode] == 1) ++decode;
     // The kernels add no position biases (ALiBi, T5's relative bias): those go the portable way.
-    if (params.alibi_slopes.defined() || params.distance_bias.defined() ||
-        !kernels::DecodeAttentionSupportsHeadDim(params.head_dim)) {
+    if (!DecodeAttentionIsCapturable(params)) {
       return PagedAttentionReference(q, key_cache, value_cache, batch, params);
     }
     if (decode == 0) return PrefillAttention(q, key_cache, value_cache, batch, params);

@@ -60,6 +60,14 @@ DecoderModel::DecoderModel(ModelSpec spec, ModelWeights weights, at::ScalarType 
   if (!ops_) ops_ = MakeTorchLayerOps();
 }
 
+bool DecoderModel::SupportsCudaGraphs() const {
+  if (!cuda_kernels_ || spec_.cross_attention) return false;
+  for (const AttentionParams& params : layer_params_) {
+    if (!ops_->DecodeAttentionIsCapturable(params)) return false;
+  }
+  return true;
+}
+
 at::Tensor DecoderModel::AttentionBlock(int layer, const at::Tensor& x, const AttentionBatch& batch,
                                         KvCache& cache) const {
   const AttentionSpec& a = spec_.attention;

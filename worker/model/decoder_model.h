@@ -37,6 +37,9 @@ class DecoderModel final : public GenerativeModel {
   at::Device device() const override { return device_; }
   int64_t num_parameters() const override { return weights_.num_parameters; }
   bool uses_cuda_kernels() const override { return cuda_kernels_; }
+  // True when a decode step runs on device tensors alone (the fused kernels serve every layer's
+  // attention), as CUDA graph capture needs: not with ALiBi or T5's relative bias, for instance.
+  bool SupportsCudaGraphs() const;
   const at::Tensor& embed_tokens() const { return weights_.embed_tokens; }
 
  private:

@@ -38,6 +38,10 @@ class LayerOps {
   // Attention of q [T, H, D] over the cache; returns [T, H * D].
   virtual at::Tensor Attention(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
                                const AttentionBatch& batch, const AttentionParams& params) const;
+
+  // Whether Attention() of a decode-only batch with these params reads only device tensors, so that a
+  // CUDA graph may capture it (the portable path loops over the batch's host-side lengths).
+  virtual bool DecodeAttentionIsCapturable(const AttentionParams& params) const { return false; }
 };
 
 std::unique_ptr<LayerOps> MakeTorchLayerOps();
