@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "worker/engine/model_runner.h"
+#include "worker/model/decoder_model.h"
 
 namespace basalt::engine {
 
