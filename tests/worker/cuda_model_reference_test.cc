@@ -35,22 +35,14 @@ TEST_P(CudaModelReferenceTest, Bf16GreedyMatchesTransformersOnGpu) {
   }
 }
 
-std::string TestName(const ::testing::TestParamInfo<std::string>& info) {
-  std::string name = info.param;
-  for (char& ch : name) {
-    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  }
-  return name;
-}
-
 INSTANTIATE_TEST_SUITE_P(DecoderFamilies, CudaModelReferenceTest,
                          ::testing::Values("llama", "llama-llama3rope-tied-bias", "llama-linear-rope-metaspace",
                                            "llama-yarn", "mistral", "qwen2", "qwen3", "gpt2", "gpt-neox",
                                            "gpt-neox-sequential", "bloom", "opt", "opt-projected", "gemma", "gemma2"),
-                         TestName);
+                         FixtureTestName);
 
 INSTANTIATE_TEST_SUITE_P(EncoderDecoderFamilies, CudaModelReferenceTest, ::testing::Values("t5", "t5-v1_1", "bart"),
-                         TestName);
+                         FixtureTestName);
 
 }  // namespace
 }  // namespace basalt::testing

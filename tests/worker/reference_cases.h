@@ -4,6 +4,7 @@
 // tokens (divergence allowed only after a step whose top-2 logit gap is under 1e-3), logprobs within 1e-3.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,5 +41,14 @@ engine::GenerationRequest RequestFor(const ReferenceCase& c);
 // Checks one completed request against its reference; returns the number of steps compared.
 int ExpectMatchesReference(const ReferenceCase& c, const engine::CompletedRequest& got,
                            double tolerance = kLogprobTolerance);
+
+// A GoogleTest parameter name for a fixture directory name ("llama-yarn" -> "llama_yarn").
+inline std::string FixtureTestName(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (char& ch : name) {
+    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return name;
+}
 
 }  // namespace basalt::testing
