@@ -6,7 +6,8 @@
 namespace basalt::gateway {
 namespace {
 
-// One model object; `max_model_len` is vLLM's extension.
+// One model object; `max_model_len` is vLLM's extension, `has_chat_template` Basalt's: whether
+// /v1/chat/completions can format messages for this model (the web playground enables its chat mode by it).
 void WriteModel(openai::JsonWriter& w, const ServedModel& model, const std::string& name) {
   w.StartObject();
   w.Key("id");
@@ -21,6 +22,8 @@ void WriteModel(openai::JsonWriter& w, const ServedModel& model, const std::stri
   openai::WriteString(w, model.info.name());
   w.Key("max_model_len");
   w.Uint(model.info.max_model_len());
+  w.Key("has_chat_template");
+  w.Bool(model.chat_template != nullptr);
   w.EndObject();
 }
 

@@ -20,6 +20,10 @@ test('a model without a chat template gets a clear 400', { skip: !noTemplate && 
   assert.match(probe.json.error.message, /chat template/);
 });
 
+test('/v1/models says whether chat completions can format messages', async () => {
+  assert.equal((await model()).has_chat_template, !noTemplate);
+});
+
 test('chat completion has the OpenAI shape', { skip: noTemplate }, async () => {
   const { id: name } = await model();
   const c = await client.chat.completions.create({ model: name, messages: MESSAGES, max_completion_tokens: 8, temperature: 0 });

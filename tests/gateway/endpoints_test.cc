@@ -21,6 +21,19 @@ TEST_F(EndpointsTest, ListModels) {
   EXPECT_EQ(m["owned_by"].GetString(), std::string("basalt"));
   EXPECT_TRUE(m["created"].IsInt64());
   EXPECT_EQ(m["max_model_len"].GetInt(), 256);
+  EXPECT_TRUE(m["has_chat_template"].GetBool());
+}
+
+TEST_F(EndpointsTest, ModelsSayWhetherChatWorks) {
+  GatewaySetup setup = DefaultSetup();
+  setup.worker.serve_chat_template = false;
+  Restart(setup);
+  EXPECT_FALSE(Get("/v1/models").Json()["data"][0]["has_chat_template"].GetBool());
+  EXPECT_FALSE(Get("/v1/models/tiny-test").Json()["has_chat_template"].GetBool());
+  // --chat-template gives the model one.
+  setup.model.chat_template = "{% for m in messages %}{{ m.content }}{% endfor %}";
+  Restart(setup);
+  EXPECT_TRUE(Get("/v1/models/tiny-test").Json()["has_chat_template"].GetBool());
 }
 
 TEST_F(EndpointsTest, GetModel) {
