@@ -83,7 +83,9 @@ absl::StatusOr<CompletionsRequest> ParseCompletionsRequest(const rapidjson::Valu
                                                    request.prompts.size(), "."));
     }
   }
-  request.sampling = ReadSamplingRequest(reader, limits, {"max_tokens"});
+  // Completions take max_tokens 0 (with echo: the prompt's logprobs, no completion), as OpenAI's legacy
+  // endpoint does; chat needs at least 1.
+  request.sampling = ReadSamplingRequest(reader, limits, {"max_tokens"}, /*min_max_tokens=*/0);
   // OpenAI's default for completions is 16; an explicit null means "up to the context length".
   if (!request.sampling.max_tokens.has_value() && !body.HasMember("max_tokens")) {
     request.sampling.max_tokens = std::min<int64_t>(kDefaultMaxTokens, limits.max_tokens);

@@ -103,7 +103,8 @@ void ReadStreamOptions(FieldReader& reader, SamplingRequest* out) {
 }  // namespace
 
 SamplingRequest ReadSamplingRequest(FieldReader& reader, const Limits& limits,
-                                    std::initializer_list<absl::string_view> max_tokens_keys) {
+                                    std::initializer_list<absl::string_view> max_tokens_keys,
+                                    int64_t min_max_tokens) {
   SamplingRequest out;
   constexpr double kHuge = std::numeric_limits<double>::max();
   out.temperature = reader.Number("temperature", 0, 2);
@@ -119,7 +120,7 @@ SamplingRequest ReadSamplingRequest(FieldReader& reader, const Limits& limits,
   out.seed = reader.Int("seed", std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
   out.n = reader.Int("n", 1, limits.max_n).value_or(1);
   for (absl::string_view key : max_tokens_keys) {
-    std::optional<int64_t> value = reader.Int(key, 1, limits.max_tokens);
+    std::optional<int64_t> value = reader.Int(key, min_max_tokens, limits.max_tokens);
     if (value.has_value() && !out.max_tokens.has_value()) {
       out.max_tokens = value;
       out.max_tokens_param = std::string(key);
@@ -254,6 +255,9 @@ void FillGenerateRequest(const SamplingRequest& request, uint32_t max_tokens, v1
 
   v1::StoppingCriteria* stopping = out->mutable_stopping();
   stopping->set_max_tokens(max_tokens);
+  // An explicit max_tokens of 0 (completions, usually with echo and logprobs: scoring a text) generates
+  // nothing; the worker's max_tokens 0 alone would mean "up to the context".
+  if (request.max_tokens.has_value() && *request.max_tokens == 0) stopping->set_prompt_only(true);
   stopping->set_min_tokens(static_cast<uint32_t>(request.min_tokens));
   for (const std::string& s : request.stop) stopping->add_stop(s);
   for (int32_t id : request.stop_token_ids) stopping->add_stop_token_ids(id);

@@ -44,7 +44,8 @@ struct SamplingRequest {
 // Reads the shared fields. `max_tokens_keys` lists the accepted names of the length limit in order of
 // precedence (chat: max_completion_tokens, max_tokens). Errors are recorded in `reader`.
 SamplingRequest ReadSamplingRequest(FieldReader& reader, const Limits& limits,
-                                    std::initializer_list<absl::string_view> max_tokens_keys);
+                                    std::initializer_list<absl::string_view> max_tokens_keys,
+                                    int64_t min_max_tokens = 1);
 
 // Checks what depends on the model: logit_bias and stop_token_ids ids below `vocab_size`.
 absl::Status CheckTokenIds(const SamplingRequest& request, uint32_t vocab_size);

@@ -173,3 +173,24 @@ test('scripted replies of the fake worker (EOS, stop across tokens)', { skip: !i
   for await (const chunk of stopped) text += chunk.choices.map((x) => x.text).join('');
   assert.equal(text, ' the quic');
 });
+
+test('max_tokens 0 with echo and logprobs scores the prompt', async () => {
+  const { id: name } = await model();
+  const c = await client.completions.create({ model: name, prompt: PROMPT, max_tokens: 0, echo: true, logprobs: 1 });
+  const [choice] = c.choices;
+  assert.equal(choice.text, PROMPT);
+  assert.equal(choice.finish_reason, 'length');
+  assert.equal(c.usage.completion_tokens, 0);
+  assert.equal(c.usage.prompt_tokens, await tokenCount(PROMPT));
+  const lp = choice.logprobs;
+  assert.equal(lp.tokens.length, c.usage.prompt_tokens);
+  assert.equal(lp.token_logprobs[0], null);
+  for (const value of lp.token_logprobs.slice(1)) assert.ok(value <= 0 && Number.isFinite(value));
+  // The same numbers as the prompt logprobs of a request that goes on to generate.
+  const generating = await client.completions.create({ model: name, prompt: PROMPT, max_tokens: 1, echo: true, logprobs: 1 });
+  const n = c.usage.prompt_tokens;
+  assert.deepEqual(lp.tokens, generating.choices[0].logprobs.tokens.slice(0, n));
+  for (let i = 1; i < n; i++) {
+    assert.ok(Math.abs(lp.token_logprobs[i] - generating.choices[0].logprobs.token_logprobs[i]) < 1e-4);
+  }
+});

@@ -89,7 +89,8 @@ TEST(CompletionsRequest, MaxTokens) {
   EXPECT_EQ(ParseOk(R"("max_tokens":7)").sampling.max_tokens, 7);
   EXPECT_FALSE(ParseOk(R"("max_tokens":null)").sampling.max_tokens.has_value());  // up to the context
   EXPECT_EQ(ParseOk(R"("max_tokens":7.0)").sampling.max_tokens, 7);
-  ExpectRejected(R"("max_tokens":0)", "max_tokens", "below minimum");
+  EXPECT_EQ(ParseOk(R"("max_tokens":0)").sampling.max_tokens, 0);  // scoring: echo the prompt, generate nothing
+  ExpectRejected(R"("max_tokens":-1)", "max_tokens", "below minimum");
   ExpectRejected(R"("max_tokens":"7")", "max_tokens", "expected an integer, but got a string");
   ExpectRejected(R"("max_tokens":7.5)", "max_tokens", "expected an integer");
   ExpectRejected(R"("max_tokens":5000)", "max_tokens", "Expected a value <= 4096");

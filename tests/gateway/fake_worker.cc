@@ -113,6 +113,11 @@ class Candidate {
   // Generates one token into `update`.
   void Step(v1::ChoiceUpdate* update) {
     const v1::StoppingCriteria& stopping = request_.stopping();
+    if (stopping.prompt_only()) {  // nothing to generate, as the real worker does
+      update->set_index(index_);
+      Finish(v1::FINISH_REASON_LENGTH, "", update);
+      return;
+    }
     const std::set<int32_t> stop_ids(stopping.stop_token_ids().begin(), stopping.stop_token_ids().end());
     int32_t id = 0;
     bool is_eos = false;

@@ -204,6 +204,40 @@ TEST_F(EngineTest, RepeatedPromptComesFromThePrefixCacheWithTheSameOutput) {
   EXPECT_EQ(first->choices[0].text, second->choices[0].text);
 }
 
+TEST_F(EngineTest, PromptOnlyScoresThePromptAndGeneratesNothing) {
+  GenerationRequest r = Greedy("Call me Ishmael. Some years ago", 0);
+  r.params.stopping.prompt_only = true;
+  r.params.echo_prompt = true;
+  r.params.prompt_logprobs = 2;
+  r.params.n = 2;
+  auto got = GenerateBlocking(*engine_, r);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->prompt.has_value());
+  EXPECT_FALSE(got->prompt->tokens[0].logprob.has_value());
+  for (size_t i = 1; i < got->prompt->tokens.size(); ++i) {
+    ASSERT_TRUE(got->prompt->tokens[i].logprob.has_value());
+    EXPECT_LT(*got->prompt->tokens[i].logprob, 0.0f);
+    EXPECT_EQ(got->prompt->tokens[i].top_logprobs.size(), 2u);
+  }
+  ASSERT_EQ(got->choices.size(), 2u);
+  for (const auto& c : got->choices) {
+    EXPECT_TRUE(c.tokens.empty());
+    EXPECT_EQ(c.text, "");
+    EXPECT_EQ(c.finish_reason, FinishReason::kLength);
+  }
+  EXPECT_EQ(got->usage.completion_tokens, 0);
+  // The same prompt's logprobs as a request that goes on to generate.
+  GenerationRequest full = Greedy("Call me Ishmael. Some years ago", 1);
+  full.params.echo_prompt = true;
+  full.params.prompt_logprobs = -1;
+  auto reference = GenerateBlocking(*engine_, full);
+  ASSERT_TRUE(reference.ok());
+  for (size_t i = 1; i < got->prompt->tokens.size(); ++i)
+    EXPECT_NEAR(*got->prompt->tokens[i].logprob, *reference->prompt->tokens[i].logprob, 1e-5);
+  r.params.stopping.max_tokens = 3;
+  EXPECT_EQ(GenerateBlocking(*engine_, r).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(EngineTest, ValidationNamesTheField) {
   auto expect_invalid = [&](GenerationRequest r, const std::string& field) {
     auto got = GenerateBlocking(*engine_, r);

@@ -363,6 +363,18 @@ void EngineImpl::SampleAndAppend(const StepPlan& plan, const StepLogits& logits)
       rows.push_back(row);
     }
   }
+  // Prompt-only requests end here, with nothing sampled.
+  for (size_t i = 0; i < seqs.size();) {
+    if (!seqs[i]->request->request.params.stopping.prompt_only) {
+      ++i;
+      continue;
+    }
+    seqs[i]->finish_reason = FinishReason::kLength;
+    scheduler_->Remove(seqs[i]);
+    generators_.erase(seqs[i]->id);
+    seqs.erase(seqs.begin() + static_cast<int64_t>(i));
+    rows.erase(rows.begin() + static_cast<int64_t>(i));
+  }
   if (seqs.empty()) return;
   std::vector<SamplingRow> sampling_rows;
   for (Sequence* seq : seqs) sampling_rows.push_back(RowFor(seq));

@@ -30,6 +30,7 @@ struct StopOptions {
   std::vector<std::string> stop;
   std::vector<int32_t> stop_token_ids;
   bool ignore_eos = false;
+  bool prompt_only = false;  // compute the prompt (for its logprobs) and generate nothing
 };
 
 struct GenerationParams {

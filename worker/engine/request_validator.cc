@@ -88,6 +88,11 @@ absl::StatusOr<ResolvedLimits> ValidateAndResolve(GenerationRequest* request, co
                                               ") exceeds the model's context length of ", model.max_model_len, " tokens"));
   }
   limits.max_tokens = stop.max_tokens > 0 ? stop.max_tokens : room;
+  if (stop.prompt_only) {
+    if (stop.max_tokens != 0 || stop.min_tokens != 0)
+      return Invalid("prompt_only", "max_tokens and min_tokens must be 0 when only the prompt is computed");
+    limits.max_tokens = 0;
+  }
   if (stop.min_tokens > limits.max_tokens)
     return Invalid("min_tokens", absl::StrCat("must be <= max_tokens (", limits.max_tokens, ")"));
   if (static_cast<int>(stop.stop.size()) > kMaxStopStrings)

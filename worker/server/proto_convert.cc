@@ -52,6 +52,7 @@ engine::GenerationRequest FromProto(const basalt::v1::GenerateRequest& request) 
   stop.stop.assign(st.stop().begin(), st.stop().end());
   stop.stop_token_ids.assign(st.stop_token_ids().begin(), st.stop_token_ids().end());
   stop.ignore_eos = st.ignore_eos();
+  stop.prompt_only = st.prompt_only();
 
   auto clamp = [](uint32_t v) { return static_cast<int>(std::min<uint32_t>(v, 1u << 20)); };
   r.params.n = request.n() == 0 ? 1 : clamp(request.n());
