@@ -4,7 +4,7 @@
 # DEVICE=cuda runs it on the GPU. Ctrl-C stops both processes.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bash "$root/scripts/setup.sh"
+bash "$root/scripts/setup.sh" --build-only  # serving needs no test tools
 bash "$root/scripts/build.sh" --target basalt-worker basalt-gateway
 bin=${BASALT_BUILD_DIR:-$root/build}/bin
 
