@@ -23,6 +23,7 @@ ABSL_FLAG(bool, ignore_eos, false, "keep generating past EOS");
 ABSL_FLAG(bool, json, false, "print ids and logprobs as JSON");
 ABSL_FLAG(std::string, device, "cpu", "cpu or cuda");
 ABSL_FLAG(std::string, dtype, "auto", "auto, float32, bfloat16, float16");
+ABSL_FLAG(std::string, quantization, "none", "none or int8 (weight-only)");
 ABSL_FLAG(std::string, log_level, "warn", "log level");
 
 namespace {
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
   options.model_dir = absl::GetFlag(FLAGS_model);
   options.device = absl::GetFlag(FLAGS_device);
   options.dtype = absl::GetFlag(FLAGS_dtype);
+  options.quantization = absl::GetFlag(FLAGS_quantization);
   options.max_num_seqs = 4;
   if (options.model_dir.empty()) {
     std::fprintf(stderr, "basalt-generate: --model is required\n");

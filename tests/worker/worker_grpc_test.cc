@@ -249,5 +249,51 @@ TEST_F(WorkerGrpcTest, HealthServiceSaysServing) {
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // status: SERVING
 }
 
+// A worker started with --quantization int8 serves and says so in ModelInfo.
+TEST(QuantizedWorkerGrpcTest, ServesAndReportsInt8) {
+  engine::EngineOptions options;
+  options.model_dir = std::string(BASALT_FIXTURES_DIR) + "/models/llama";
+  options.dtype = "float32";
+  options.quantization = "int8";
+  auto engine = engine::Engine::Create(options);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  auto running = StartGrpcServer(**engine, "127.0.0.1:0");
+  ASSERT_TRUE(running.ok()) << running.status();
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(running->port), grpc::InsecureChannelCredentials());
+  auto stub = basalt::v1::Worker::NewStub(channel);
+  basalt::v1::ModelInfoResponse info;
+  grpc::ClientContext info_context;
+  ASSERT_TRUE(stub->ModelInfo(&info_context, {}, &info).ok());
+  EXPECT_EQ(info.quantization(), "int8");
+  EXPECT_EQ(info.dtype(), "float32");
+  grpc::ClientContext context;
+  auto stream = stub->Generate(&context);
+  GenerateClientMessage msg;
+  msg.mutable_request()->set_text("Call me Ishmael.");
+  msg.mutable_request()->mutable_sampling()->set_temperature(0);
+  msg.mutable_request()->mutable_stopping()->set_max_tokens(8);
+  msg.mutable_request()->mutable_stopping()->set_ignore_eos(true);
+  ASSERT_TRUE(stream->Write(msg));
+  stream->WritesDone();
+  GenerateResponse response;
+  int tokens = 0;
+  while (stream->Read(&response)) {
+    for (const auto& choice : response.choices()) tokens += choice.tokens_size();
+  }
+  grpc::Status status = stream->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(tokens, 8);
+  (*engine)->Shutdown();
+  running->server->Shutdown();
+}
+
+TEST_F(WorkerGrpcTest, UnquantizedWorkerReportsNone) {
+  auto stub = Stub();
+  basalt::v1::ModelInfoResponse info;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub->ModelInfo(&context, {}, &info).ok());
+  EXPECT_EQ(info.quantization(), "none");
+}
+
 }  // namespace
 }  // namespace basalt::server

@@ -18,6 +18,9 @@ struct EngineOptions {
   std::string served_name;      // "" = the directory's name
   std::string device = "cpu";   // "cpu", "cuda", "cuda:N"
   std::string dtype = "auto";   // "auto", "float32", "bfloat16", "float16"
+  // "none" or "int8": weight-only int8 with a float scale per output channel for every Linear projection
+  // (and an untied LM head); activations, embeddings and norms stay in dtype.
+  std::string quantization = "none";
   int max_model_len = 0;        // 0 = the model's max_position_embeddings
   int max_num_seqs = 256;       // sequences in one step
   int max_num_batched_tokens = 0;  // tokens in one step; 0 = a device-dependent default
@@ -42,6 +45,8 @@ struct ModelDescription {
   int32_t bos_token_id = -1;
   bool has_chat_template = false;
   std::string dtype;
+  std::string quantization;  // "none" or "int8"
+  int64_t weight_bytes = 0;  // the weights' device memory
   std::string device;
   bool is_encoder_decoder = false;
   // Encoder-decoder models: the decoder's first token, and the longest prompt the encoder takes.

@@ -81,10 +81,12 @@ absl::StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const EngineOptions& opti
     return absl::InvalidArgumentError(absl::StrCat("unsupported device '", options.device, "'"));
   auto dtype = ResolveDType(options.dtype, loaded->spec.torch_dtype, device.is_cuda());
   if (!dtype.ok()) return dtype.status();
+  auto quantization = model::ParseQuantization(options.quantization);
+  if (!quantization.ok()) return quantization.status();
 
   auto files = model::WeightFiles::OpenDirectory(options.model_dir);
   if (!files.ok()) return files.status();
-  auto model = model::LoadGenerativeModel(loaded->spec, **files, *dtype, device);
+  auto model = model::LoadGenerativeModel(loaded->spec, **files, *dtype, device, *quantization);
   if (!model.ok()) return model.status();
   loaded->model = std::move(*model);
 
@@ -119,6 +121,8 @@ absl::StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const EngineOptions& opti
                             : d.max_model_len;
   }
   d.dtype = ScalarTypeName(*dtype);
+  d.quantization = model::QuantizationName(*quantization);
+  d.weight_bytes = loaded->model->weight_bytes();
   d.device = device.str();
   d.num_parameters = loaded->model->num_parameters();
   d.max_choices = options.max_choices;
@@ -134,8 +138,9 @@ absl::StatusOr<std::unique_ptr<LoadedModel>> LoadModel(const EngineOptions& opti
   d.has_chat_template = !d.chat_template.empty();
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  spdlog::info("loaded {} ({}, {} parameters, {} on {}) from {} in {:.2f} s", d.name, d.architecture,
-               d.num_parameters, d.dtype, d.device, options.model_dir, seconds);
+  spdlog::info("loaded {} ({}, {} parameters, {}{} on {}, weights {:.1f} MiB) from {} in {:.2f} s", d.name,
+               d.architecture, d.num_parameters, d.dtype, d.quantization == "none" ? "" : " with int8 weights",
+               d.device, d.weight_bytes / 1048576.0, options.model_dir, seconds);
   return loaded;
 }
 

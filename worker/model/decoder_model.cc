@@ -29,8 +29,9 @@ double DefaultScale(const AttentionSpec& a) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DecoderModel>> DecoderModel::Load(const ModelSpec& spec, const WeightFiles& files,
-                                                                 at::ScalarType dtype, at::Device device) {
-  auto weights = LoadModelWeights(spec, files, dtype, device);
+                                                                 at::ScalarType dtype, at::Device device,
+                                                                 Quantization quantization) {
+  auto weights = LoadModelWeights(spec, files, dtype, device, at::Tensor(), quantization);
   if (!weights.ok()) return weights.status();
   return GuardTorch([&]() -> absl::StatusOr<std::unique_ptr<DecoderModel>> {
     return std::unique_ptr<DecoderModel>(new DecoderModel(spec, std::move(*weights), dtype, device));
@@ -168,7 +169,7 @@ DecoderModel::Output DecoderModel::Forward(const at::Tensor& input_ids, const At
                               : ForwardPreNorm(x, batch, cache, logits_indices);
   if (weights_.project_out.weight.defined()) hidden = ops_->Linear(hidden, weights_.project_out);
   at::Tensor head_input = spec_.lm_head_scale != 1.0 ? hidden * spec_.lm_head_scale : hidden;
-  at::Tensor logits = ops_->Linear(head_input, LinearWeights{weights_.lm_head, weights_.lm_head_bias}).to(at::kFloat);
+  at::Tensor logits = ops_->Linear(head_input, weights_.lm_head).to(at::kFloat);
   if (spec_.final_logit_softcap > 0) {
     logits = at::tanh(logits / spec_.final_logit_softcap) * spec_.final_logit_softcap;
   }

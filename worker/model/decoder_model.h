@@ -24,7 +24,8 @@ namespace basalt::model {
 class DecoderModel final : public GenerativeModel {
  public:
   static absl::StatusOr<std::unique_ptr<DecoderModel>> Load(const ModelSpec& spec, const WeightFiles& files,
-                                                            at::ScalarType dtype, at::Device device);
+                                                            at::ScalarType dtype, at::Device device,
+                                                            Quantization quantization = Quantization::kNone);
 
   Output Forward(const at::Tensor& input_ids, const AttentionBatch& batch, KvCache& cache,
                  const at::Tensor& logits_indices) const override;
@@ -36,6 +37,7 @@ class DecoderModel final : public GenerativeModel {
   at::ScalarType dtype() const override { return dtype_; }
   at::Device device() const override { return device_; }
   int64_t num_parameters() const override { return weights_.num_parameters; }
+  int64_t weight_bytes() const override { return weights_.bytes; }
   bool uses_cuda_kernels() const override { return cuda_kernels_; }
   // True when a decode step runs on device tensors alone (the fused kernels serve every layer's
   // attention), as CUDA graph capture needs: not with ALiBi or T5's relative bias, for instance.

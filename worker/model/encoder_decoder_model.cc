@@ -11,15 +11,16 @@ namespace basalt::model {
 
 absl::StatusOr<std::unique_ptr<EncoderDecoderModel>> EncoderDecoderModel::Load(const ModelSpec& spec,
                                                                                const WeightFiles& files,
-                                                                               at::ScalarType dtype, at::Device device) {
+                                                                               at::ScalarType dtype, at::Device device,
+                                                                               Quantization quantization) {
   if (!spec.encoder) return absl::InvalidArgumentError("an encoder-decoder model needs an encoder spec");
-  auto decoder = DecoderModel::Load(spec, files, dtype, device);
+  auto decoder = DecoderModel::Load(spec, files, dtype, device, quantization);
   if (!decoder.ok()) return decoder.status();
   // The encoder shares the decoder's token table when the checkpoint names the same one (T5 "shared",
   // BART "model.shared"): it is read once.
   const bool shared = spec.encoder->weights.embed_tokens == spec.weights.embed_tokens;
   auto encoder = LoadModelWeights(*spec.encoder, files, dtype, device,
-                                  shared ? (*decoder)->embed_tokens() : at::Tensor());
+                                  shared ? (*decoder)->embed_tokens() : at::Tensor(), quantization);
   if (!encoder.ok()) return encoder.status();
   return GuardTorch([&]() -> absl::StatusOr<std::unique_ptr<EncoderDecoderModel>> {
     return std::unique_ptr<EncoderDecoderModel>(new EncoderDecoderModel(std::move(*decoder), std::move(*encoder)));

@@ -18,7 +18,8 @@ class EncoderDecoderModel final : public GenerativeModel {
  public:
   // `spec` is the decoder's, with spec.encoder set.
   static absl::StatusOr<std::unique_ptr<EncoderDecoderModel>> Load(const ModelSpec& spec, const WeightFiles& files,
-                                                                   at::ScalarType dtype, at::Device device);
+                                                                   at::ScalarType dtype, at::Device device,
+                                                                   Quantization quantization = Quantization::kNone);
 
   Output Forward(const at::Tensor& input_ids, const AttentionBatch& batch, KvCache& cache,
                  const at::Tensor& logits_indices) const override {
@@ -30,6 +31,7 @@ class EncoderDecoderModel final : public GenerativeModel {
   at::ScalarType dtype() const override { return decoder_->dtype(); }
   at::Device device() const override { return decoder_->device(); }
   int64_t num_parameters() const override { return decoder_->num_parameters() + encoder_weights_.num_parameters; }
+  int64_t weight_bytes() const override { return decoder_->weight_bytes() + encoder_weights_.bytes; }
   bool uses_cuda_kernels() const override { return decoder_->uses_cuda_kernels(); }
 
   // The encoder's final hidden states for `ids` [S] (exposed for tests).

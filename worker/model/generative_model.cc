@@ -12,13 +12,14 @@ std::shared_ptr<const EncoderState> GenerativeModel::Encode(const std::vector<in
 }
 
 absl::StatusOr<std::unique_ptr<GenerativeModel>> LoadGenerativeModel(const ModelSpec& spec, const WeightFiles& files,
-                                                                     at::ScalarType dtype, at::Device device) {
+                                                                     at::ScalarType dtype, at::Device device,
+                                                                     Quantization quantization) {
   if (spec.is_encoder_decoder()) {
-    auto model = EncoderDecoderModel::Load(spec, files, dtype, device);
+    auto model = EncoderDecoderModel::Load(spec, files, dtype, device, quantization);
     if (!model.ok()) return model.status();
     return std::unique_ptr<GenerativeModel>(std::move(*model));
   }
-  auto model = DecoderModel::Load(spec, files, dtype, device);
+  auto model = DecoderModel::Load(spec, files, dtype, device, quantization);
   if (!model.ok()) return model.status();
   return std::unique_ptr<GenerativeModel>(std::move(*model));
 }

@@ -12,6 +12,7 @@
 #include "worker/model/kv_cache.h"
 #include "worker/model/model_spec.h"
 #include "worker/model/paged_attention.h"
+#include "worker/model/quantization.h"
 #include "worker/model/safetensors.h"
 
 namespace basalt::model {
@@ -41,13 +42,17 @@ class GenerativeModel {
   virtual at::ScalarType dtype() const = 0;
   virtual at::Device device() const = 0;
   virtual int64_t num_parameters() const = 0;
+  // Bytes the weights occupy on the device (int8 weights and their scales when quantized).
+  virtual int64_t weight_bytes() const = 0;
   // True when the fused GPU kernels are in use.
   virtual bool uses_cuda_kernels() const = 0;
   bool is_encoder_decoder() const { return spec().is_encoder_decoder(); }
 };
 
-// Loads the model the spec describes (decoder-only or encoder-decoder).
+// Loads the model the spec describes (decoder-only or encoder-decoder), its Linear weights quantized as
+// `quantization` says.
 absl::StatusOr<std::unique_ptr<GenerativeModel>> LoadGenerativeModel(const ModelSpec& spec, const WeightFiles& files,
-                                                                     at::ScalarType dtype, at::Device device);
+                                                                     at::ScalarType dtype, at::Device device,
+                                                                     Quantization quantization = Quantization::kNone);
 
 }  // namespace basalt::model

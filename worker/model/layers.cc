@@ -1,5 +1,7 @@
 #include "worker/model/layers.h"
 
+#include "worker/model/quantization.h"
+
 namespace basalt::model {
 
 at::Tensor ApplyNorm(const at::Tensor& x, const NormWeights& w, const NormSpec& spec) {
@@ -13,6 +15,7 @@ at::Tensor ApplyNorm(const at::Tensor& x, const NormWeights& w, const NormSpec& 
 }
 
 at::Tensor ApplyLinear(const at::Tensor& x, const LinearWeights& w) {
+  if (w.quantized()) return Int8Linear(x, w.weight, w.scale, w.bias);
   return at::linear(x, w.weight, w.bias);
 }
 

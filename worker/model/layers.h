@@ -15,6 +15,7 @@ namespace basalt::model {
 // (with or without weight and bias).
 at::Tensor ApplyNorm(const at::Tensor& x, const NormWeights& w, const NormSpec& spec);
 
+// x [..., in] -> [..., out]; int8 weights go through Int8Linear (quantization.h).
 at::Tensor ApplyLinear(const at::Tensor& x, const LinearWeights& w);
 
 at::Tensor ApplyActivation(const at::Tensor& x, Activation activation);

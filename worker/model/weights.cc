@@ -1,5 +1,7 @@
 #include "worker/model/weights.h"
 
+#include <unordered_set>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -28,11 +30,14 @@ namespace {
 
 // Reads checkpoint tensors straight from the mapping into their final place (converted to the compute
 // dtype, on the device, fused projections' rows included), releasing the mapped pages once copied: the
-// weights are copied once and peak memory stays near one copy of them.
+// weights are copied once and peak memory stays near one copy of them. Quantized Linear weights are
+// quantized part by part as they are read (quantization.h), so that holds for them too.
 class Reader {
  public:
-  Reader(const WeightFiles& files, std::string base_prefix, at::ScalarType dtype, at::Device device)
-      : files_(files), base_prefix_(std::move(base_prefix)), dtype_(dtype), device_(device) {}
+  Reader(const WeightFiles& files, std::string base_prefix, at::ScalarType dtype, at::Device device,
+         Quantization quantization)
+      : files_(files), base_prefix_(std::move(base_prefix)), dtype_(dtype), device_(device),
+        quantization_(quantization) {}
 
   bool Has(const std::string& name) const { return files_.Find(Resolve(name)) != nullptr; }
 
@@ -77,6 +82,8 @@ class Reader {
   }
 
   int64_t count() const { return count_; }
+  Quantization quantization() const { return quantization_; }
+  at::Device device() const { return device_; }
 
  private:
   // The name as the checkpoint spells it: as given, or without the base model's prefix.
@@ -90,6 +97,7 @@ class Reader {
   std::string base_prefix_;
   at::ScalarType dtype_;
   at::Device device_;
+  Quantization quantization_;
   std::vector<const TensorView*> mapped_;
   int64_t count_ = 0;
 };
@@ -124,12 +132,20 @@ struct LinearLayout {
 
 // Reads Linear layers that share an input into one [sum(out), in] projection (q/k/v, gate/up, or a
 // single layer): each part is copied from the mapping straight into its rows, so fusing costs nothing.
+// Quantized, each part's rows are quantized from the mapping into the int8 rows (the scale is per row,
+// so fused parts and reordered rows quantize independently).
 absl::StatusOr<LinearWeights> ReadLinear(Reader& r, const std::vector<std::pair<std::string, int64_t>>& parts,
                                          int64_t in, bool bias, LinearLayout layout = {}) {
   int64_t total = 0;
   for (const auto& part : parts) total += part.second;
   LinearWeights linear;
-  linear.weight = r.Empty({total, in});
+  const bool int8 = r.quantization() == Quantization::kInt8;
+  if (int8) {
+    linear.weight = at::empty({total, in}, at::TensorOptions().dtype(at::kChar).device(r.device()));
+    linear.scale = at::empty({total}, at::TensorOptions().dtype(at::kFloat).device(r.device()));
+  } else {
+    linear.weight = r.Empty({total, in});
+  }
   if (bias) linear.bias = r.Empty({total});
   int64_t row = 0;
   for (const auto& [name, out] : parts) {
@@ -144,10 +160,26 @@ absl::StatusOr<LinearWeights> ReadLinear(Reader& r, const std::vector<std::pair<
     at::Tensor b_rows = bias ? linear.bias.narrow(0, row, out) : at::Tensor();
     if (layout.per_head > 0) {
       const int64_t heads = layout.per_head, head_dim = out / (3 * heads);
-      w_rows.view({3, heads, head_dim, in}).copy_(w.view({heads, 3, head_dim, in}).transpose(0, 1));
+      if (int8) {
+        // One [head_dim, in] block per (q/k/v, head), each contiguous in the mapping.
+        at::Tensor source = w.view({heads, 3, head_dim, in});
+        at::Tensor q_rows = w_rows.view({3, heads, head_dim, in});
+        at::Tensor s_rows = linear.scale.narrow(0, row, out).view({3, heads, head_dim});
+        for (int64_t part = 0; part < 3; ++part) {
+          for (int64_t head = 0; head < heads; ++head) {
+            QuantizeInt8RowsInto(source[head][part], q_rows[part][head], s_rows[part][head]);
+          }
+        }
+      } else {
+        w_rows.view({3, heads, head_dim, in}).copy_(w.view({heads, 3, head_dim, in}).transpose(0, 1));
+      }
       if (bias) b_rows.view({3, heads, head_dim}).copy_(b.view({heads, 3, head_dim}).transpose(0, 1));
     } else {
-      w_rows.copy_(w);
+      if (int8) {
+        QuantizeInt8RowsInto(w, w_rows, linear.scale.narrow(0, row, out));
+      } else {
+        w_rows.copy_(w);
+      }
       if (bias) b_rows.copy_(b);
     }
     r.Release();
@@ -207,14 +239,49 @@ absl::StatusOr<LayerWeights> ReadLayer(Reader& r, const ModelSpec& spec, int lay
   return w;
 }
 
+// Bytes of the distinct tensors of `w`, leaving out `shared` (counted by the stack that owns it).
+int64_t CountBytes(const ModelWeights& w, const at::Tensor& shared) {
+  std::unordered_set<const void*> seen;
+  if (shared.defined()) seen.insert(shared.data_ptr());
+  int64_t bytes = 0;
+  auto add = [&](const at::Tensor& t) {
+    if (t.defined() && seen.insert(t.data_ptr()).second) bytes += static_cast<int64_t>(t.nbytes());
+  };
+  auto add_norm = [&](const NormWeights& n) {
+    add(n.weight);
+    add(n.bias);
+  };
+  auto add_linear = [&](const LinearWeights& l) {
+    add(l.weight);
+    add(l.bias);
+    add(l.scale);
+  };
+  add(w.embed_tokens);
+  add(w.position_embeddings);
+  add_norm(w.embedding_norm);
+  add_linear(w.project_in);
+  add_linear(w.project_out);
+  add(w.relative_bias);
+  add_norm(w.final_norm);
+  add_linear(w.lm_head);
+  for (const LayerWeights& l : w.layers) {
+    for (const NormWeights* n : {&l.input_norm, &l.post_attention_norm, &l.pre_feedforward_norm,
+                                 &l.post_feedforward_norm, &l.q_norm, &l.k_norm, &l.cross_norm})
+      add_norm(*n);
+    for (const LinearWeights* lin : {&l.qkv, &l.o, &l.cross_q, &l.cross_kv, &l.cross_o, &l.gate_up, &l.down})
+      add_linear(*lin);
+  }
+  return bytes;
+}
+
 }  // namespace
 
 absl::StatusOr<ModelWeights> LoadModelWeights(const ModelSpec& spec, const WeightFiles& files,
                                               at::ScalarType dtype, at::Device device,
-                                              const at::Tensor& shared_embedding) {
+                                              const at::Tensor& shared_embedding, Quantization quantization) {
   return GuardTorch([&]() -> absl::StatusOr<ModelWeights> {
     const WeightNames& n = spec.weights;
-    Reader r(files, n.base_prefix, dtype, device);
+    Reader r(files, n.base_prefix, dtype, device, quantization);
     ModelWeights w;
     const int64_t embedding_dim = spec.embedding_dim > 0 ? spec.embedding_dim : spec.hidden_size;
     if (shared_embedding.defined()) {
@@ -244,17 +311,24 @@ absl::StatusOr<ModelWeights> LoadModelWeights(const ModelSpec& spec, const Weigh
     }
     // transformers ties the head to the embedding when tie_word_embeddings is set, even if the file
     // carries an lm_head copy; without tying, the head must be present.
+    // Quantization: an untied head is a Linear like the others and is quantized (for TinyLlama it is 6%
+    // of the weights). A tied head stays in the compute dtype: the same tensor is the embedding table,
+    // whose rows are looked up (by the encoder too for T5/BART); a second, int8 copy for the head would
+    // add a quarter of the table's memory instead of saving three quarters, and a quantized lookup would
+    // put rounding error into every token's input as well. bitsandbytes (Basaran's int8) keeps every head
+    // in 16 bits; the per-fixture measurements in tests/worker/quantization_test.cc show the quantized
+    // head costs little.
     const std::string head = n.lm_head + ".weight";
     if (n.lm_head.empty() || (spec.tie_word_embeddings && !(n.lm_head_if_present && r.Has(head)))) {
-      w.lm_head = w.embed_tokens;
+      w.lm_head.weight = w.embed_tokens;
     } else {
-      BASALT_ASSIGN_OR_RETURN(w.lm_head, r.Read(head, {spec.vocab_size, embedding_dim}));
+      BASALT_ASSIGN_OR_RETURN(w.lm_head, ReadLinear(r, {{n.lm_head, spec.vocab_size}}, embedding_dim, false));
     }
     if (spec.lm_head_bias) {
-      BASALT_ASSIGN_OR_RETURN(w.lm_head_bias, r.Read(n.lm_head_bias, {}));
-      if (w.lm_head_bias.numel() != spec.vocab_size)
+      BASALT_ASSIGN_OR_RETURN(w.lm_head.bias, r.Read(n.lm_head_bias, {}));
+      if (w.lm_head.bias.numel() != spec.vocab_size)
         return absl::InvalidArgumentError(absl::StrCat(n.lm_head_bias, " must have ", spec.vocab_size, " values"));
-      w.lm_head_bias = w.lm_head_bias.reshape({spec.vocab_size});
+      w.lm_head.bias = w.lm_head.bias.reshape({spec.vocab_size});
     }
     for (int layer = 0; layer < spec.num_layers; ++layer) {
       LayerWeights lw;
@@ -262,6 +336,7 @@ absl::StatusOr<ModelWeights> LoadModelWeights(const ModelSpec& spec, const Weigh
       w.layers.push_back(std::move(lw));
     }
     w.num_parameters = r.count();
+    w.bytes = CountBytes(w, shared_embedding);
     return w;
   });
 }

@@ -1,13 +1,15 @@
 #pragma once
 // The model's weights in the canonical layout the shared layers use: Linear weights as [out, in], q/k/v
 // fused into one projection, gate/up fused into one. Loaded from the checkpoint through the family's
-// WeightNames, converted to the compute dtype and moved to the device once.
+// WeightNames, converted to the compute dtype and moved to the device once. With Quantization::kInt8 the
+// Linear weights are stored as int8 with a scale per output row instead (worker/model/quantization.h).
 #include <ATen/ATen.h>
 
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "worker/model/model_spec.h"
+#include "worker/model/quantization.h"
 #include "worker/model/safetensors.h"
 
 namespace basalt::model {
@@ -20,8 +22,10 @@ struct NormWeights {
 };
 
 struct LinearWeights {
-  at::Tensor weight;  // [out_features, in_features]
-  at::Tensor bias;    // [out_features] or undefined
+  at::Tensor weight;  // [out_features, in_features]: the compute dtype, or int8 when `scale` is defined
+  at::Tensor bias;    // [out_features] or undefined; always the compute dtype
+  at::Tensor scale;   // [out_features] float32 for an int8 weight (--quantization int8), else undefined
+  bool quantized() const { return scale.defined(); }
 };
 
 struct LayerWeights {
@@ -49,18 +53,23 @@ struct ModelWeights {
   LinearWeights project_out;       // [embedding_dim, hidden] or undefined
   at::Tensor relative_bias;        // [num_buckets, heads] float32 or undefined (T5)
   NormWeights final_norm;
-  at::Tensor lm_head;  // [vocab, embedding_dim]; the same tensor as embed_tokens when tied
-  at::Tensor lm_head_bias;  // [vocab] or undefined
+  // weight [vocab, embedding_dim]: the embed_tokens tensor itself when tied (never quantized then);
+  // bias [vocab] (BART final_logits_bias) or undefined.
+  LinearWeights lm_head;
   std::vector<LayerWeights> layers;
   int64_t num_parameters = 0;
+  // Bytes these weights occupy on the device (a table shared with another stack is counted there).
+  int64_t bytes = 0;
 };
 
 // Loads every weight the spec names. Missing or mis-shaped weights are errors that name them. When
 // `shared_embedding` is given (an encoder sharing the decoder's table), it is used instead of reading
-// the spec's embed_tokens again; an encoder stack has no head.
+// the spec's embed_tokens again; an encoder stack has no head. `quantization` applies to every Linear
+// projection (and an untied head); embeddings, norms and biases keep the compute dtype.
 absl::StatusOr<ModelWeights> LoadModelWeights(const ModelSpec& spec, const WeightFiles& files,
                                               at::ScalarType dtype, at::Device device,
-                                              const at::Tensor& shared_embedding = at::Tensor());
+                                              const at::Tensor& shared_embedding = at::Tensor(),
+                                              Quantization quantization = Quantization::kNone);
 
 // at::ScalarType of a safetensors dtype (InvalidArgument for the ones torch lacks here).
 absl::StatusOr<at::ScalarType> ToScalarType(DType dtype);

@@ -67,6 +67,7 @@ grpc::ServerUnaryReactor* WorkerService::ModelInfo(grpc::CallbackServerContext* 
   response->set_bos_token_id(d.bos_token_id);
   response->set_has_chat_template(d.has_chat_template);
   response->set_dtype(d.dtype);
+  response->set_quantization(d.quantization);
   response->set_device(d.device);
   response->set_is_encoder_decoder(d.is_encoder_decoder);
   response->set_max_encoder_len(static_cast<uint32_t>(d.max_encoder_len));
