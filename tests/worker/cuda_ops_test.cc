@@ -7,6 +7,7 @@
 #include "worker/model/layer_ops.h"
 #include "worker/model/layers.h"
 #include "worker/model/paged_attention.h"
+#include "worker/model/quantization.h"
 #include "worker/model/rotary.h"
 
 namespace basalt::model {
@@ -55,6 +56,23 @@ TEST_P(CudaOpsTest, SkinnyLinearMatchesTorch) {
       EXPECT_LT(RelativeError(cuda_->Linear(x, w), torch_->Linear(x.to(at::kFloat), {w.weight.to(at::kFloat), w.bias.to(at::kFloat)})),
                 Tolerance())
           << m << "x" << n << "x" << k;
+    }
+  }
+}
+
+// --quantization int8: the int8 GEMV (m <= 8) and the dequantize-then-cuBLAS path (m = 9, 40) against
+// float32 math on the dequantized weight, with and without bias, k not a multiple of 16 falling back.
+TEST_P(CudaOpsTest, Int8LinearMatchesDequantizedFloat) {
+  for (int64_t m : {1, 4, 8, 9, 40}) {
+    for (auto [n, k] : std::vector<std::pair<int64_t, int64_t>>{{2560, 2048}, {37, 64}, {1001, 5632}, {33, 40}}) {
+      for (bool with_bias : {false, true}) {
+        Int8Rows rows = QuantizeInt8Rows(at::randn({n, k}, opts()) * 0.05);
+        LinearWeights w{rows.q, with_bias ? at::randn({n}, opts()) : at::Tensor(), rows.scale};
+        at::Tensor x = at::randn({m, k}, opts());
+        const at::Tensor dense = DequantizeInt8(rows.q, rows.scale, at::kFloat);
+        const at::Tensor ref = at::linear(x.to(at::kFloat), dense, with_bias ? w.bias.to(at::kFloat) : at::Tensor());
+        EXPECT_LT(RelativeError(cuda_->Linear(x, w), ref), Tolerance()) << m << "x" << n << "x" << k << " bias " << with_bias;
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 // Gated activations act(gate) * up over the fused gate_up projection, rounded like transformers (the
 // activation's output in the model dtype, then the product).
 #include "worker/kernels/dtype_utils.cuh"
+#include "worker/kernels/launch.cuh"
 
 namespace basalt::kernels {
 namespace {
@@ -14,6 +15,8 @@ __device__ __forceinline__ float Gelu(float x) { return 0.5f * x * (1.f + erff(x
 
 template <typename T, GatedActivation kAct>
 __global__ void GatedActKernel(T* out, const T* x, int inter) {
+  AllowNextKernel();
+  WaitForPreviousKernel();
   const int64_t token = blockIdx.y;
   const T* gate = x + token * 2 * inter;
   const T* up = gate + inter;
@@ -35,17 +38,17 @@ cudaError_t GatedAct(void* out, const void* x, int64_t tokens, int inter, GatedA
   BASALT_DISPATCH_DTYPE(dtype, T, {
     switch (act) {
       case GatedActivation::kSilu:
-        GatedActKernel<T, GatedActivation::kSilu><<<grid, threads, 0, stream>>>(static_cast<T*>(out), static_cast<const T*>(x), inter);
-        break;
+        return LaunchKernel(GatedActKernel<T, GatedActivation::kSilu>, grid, dim3(threads), 0, stream,
+                            static_cast<T*>(out), static_cast<const T*>(x), inter);
       case GatedActivation::kGeluTanh:
-        GatedActKernel<T, GatedActivation::kGeluTanh><<<grid, threads, 0, stream>>>(static_cast<T*>(out), static_cast<const T*>(x), inter);
-        break;
+        return LaunchKernel(GatedActKernel<T, GatedActivation::kGeluTanh>, grid, dim3(threads), 0, stream,
+                            static_cast<T*>(out), static_cast<const T*>(x), inter);
       case GatedActivation::kGelu:
-        GatedActKernel<T, GatedActivation::kGelu><<<grid, threads, 0, stream>>>(static_cast<T*>(out), static_cast<const T*>(x), inter);
-        break;
+        return LaunchKernel(GatedActKernel<T, GatedActivation::kGelu>, grid, dim3(threads), 0, stream,
+                            static_cast<T*>(out), static_cast<const T*>(x), inter);
     }
   });
-  return cudaGetLastError();
+  return cudaErrorInvalidValue;
 }
 
 }  // namespace basalt::kernels

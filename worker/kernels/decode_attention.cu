@@ -5,6 +5,7 @@
 #include <cfloat>
 
 #include "worker/kernels/dtype_utils.cuh"
+#include "worker/kernels/launch.cuh"
 
 namespace basalt::kernels {
 namespace {
@@ -25,6 +26,8 @@ __device__ __forceinline__ void LoadRow(const T* __restrict__ src, float* dst, i
 
 template <typename T, int D>
 __global__ void __launch_bounds__(kThreads) DecodeSplitKernel(DecodeAttentionArgs a) {
+  AllowNextKernel();
+  WaitForPreviousKernel();
   const int seq = blockIdx.z, kv_head = blockIdx.y, split = blockIdx.x;
   const int group = a.num_heads / a.num_kv_heads;
   const int P = a.partition_size;
@@ -41,19 +44,9 @@ __global__ void __launch_bounds__(kThreads) DecodeSplitKernel(DecodeAttentionArg
   float* stat_max = reinterpret_cast<float*>(rows + P);     // [group]
   float* stat_sum = stat_max + group;                       // [group]
 
-  if (start >= end) {
-    // Nothing of this sequence falls in this split: leave a neutral partial result for the merge.
-    for (int i = threadIdx.x; i < group * D; i += kThreads) {
-      const int h = kv_head * group + i / D;
-      a.partial_out[((static_cast<int64_t>(seq) * a.num_heads + h) * a.num_splits + split) * D + i % D] = 0.f;
-    }
-    for (int g = threadIdx.x; g < group; g += kThreads) {
-      const int64_t idx = (static_cast<int64_t>(seq) * a.num_heads + kv_head * group + g) * a.num_splits + split;
-      a.partial_max[idx] = -FLT_MAX;
-      a.partial_sum[idx] = 0.f;
-    }
-    return;
-  }
+  // Nothing of this sequence falls in this split (the split count is fixed by the longest possible
+  // context, for graph replay): the merge reads only the splits that UsedSplits() names.
+  if (start >= end) return;
   const int n = end - start;
   const T* q = static_cast<const T*>(a.q) + seq * a.q_seq_stride;
   for (int i = threadIdx.x; i < group * D; i += kThreads) {
@@ -121,18 +114,24 @@ __global__ void __launch_bounds__(kThreads) DecodeSplitKernel(DecodeAttentionArg
   }
 }
 
-// Merges the splits of one (sequence, head): out = sum_s e^(m_s - M) o_s / sum_s e^(m_s - M) l_s.
+// Merges the splits of one (sequence, head): out = sum_s e^(m_s - M) o_s / sum_s e^(m_s - M) l_s, over
+// the splits that hold part of the sequence's (windowed) context, [first, last]; the others are empty.
 template <typename T>
 __global__ void MergeSplitsKernel(DecodeAttentionArgs a) {
+  AllowNextKernel();
+  WaitForPreviousKernel();
   const int seq = blockIdx.y, h = blockIdx.x;
+  const int context = a.context_lens[seq];
+  const int first = a.sliding_window > 0 ? max(0, context - a.sliding_window) / a.partition_size : 0;
+  const int last = min(a.num_splits - 1, (context - 1) / a.partition_size);
   const int64_t base = (static_cast<int64_t>(seq) * a.num_heads + h) * a.num_splits;
   float m = -FLT_MAX;
-  for (int s = 0; s < a.num_splits; ++s) m = fmaxf(m, a.partial_max[base + s]);
+  for (int s = first; s <= last; ++s) m = fmaxf(m, a.partial_max[base + s]);
   float denominator = 0.f;
-  for (int s = 0; s < a.num_splits; ++s) denominator += __expf(a.partial_max[base + s] - m) * a.partial_sum[base + s];
+  for (int s = first; s <= last; ++s) denominator += __expf(a.partial_max[base + s] - m) * a.partial_sum[base + s];
   for (int d = threadIdx.x; d < a.head_dim; d += blockDim.x) {
     float numerator = 0.f;
-    for (int s = 0; s < a.num_splits; ++s) {
+    for (int s = first; s <= last; ++s) {
       numerator += __expf(a.partial_max[base + s] - m) * a.partial_out[(base + s) * a.head_dim + d];
     }
     static_cast<T*>(a.out)[(static_cast<int64_t>(seq) * a.num_heads + h) * a.head_dim + d] =
@@ -151,11 +150,9 @@ cudaError_t Launch(const DecodeAttentionArgs& a, cudaStream_t stream) {
     if (e != cudaSuccess) return e;
   }
   dim3 grid(a.num_splits, a.num_kv_heads, a.num_seqs);
-  DecodeSplitKernel<T, D><<<grid, kThreads, smem, stream>>>(a);
-  cudaError_t e = cudaGetLastError();
+  cudaError_t e = LaunchKernel(DecodeSplitKernel<T, D>, grid, dim3(kThreads), smem, stream, a);
   if (e != cudaSuccess || a.num_splits == 1) return e;
-  MergeSplitsKernel<T><<<dim3(a.num_heads, a.num_seqs), min(a.head_dim, 256), 0, stream>>>(a);
-  return cudaGetLastError();
+  return LaunchKernel(MergeSplitsKernel<T>, dim3(a.num_heads, a.num_seqs), dim3(min(a.head_dim, 256)), 0, stream, a);
 }
 
 }  // namespace

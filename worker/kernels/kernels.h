@@ -49,7 +49,7 @@ struct RotaryKvArgs {
   void* qkv;
   int64_t row_stride;
   const int64_t* positions;     // [tokens]
-  const float* inv_freq;        // [rotary_dim / 2]
+  const float* inv_freq;        // [rotary_dim / 2]; rotary_dim 0 (no rotary: cache write only) takes nullptr
   float attention_scaling;
   const int64_t* slot_mapping;  // [tokens]
   void* key_cache;              // [num_blocks * block_size, num_kv_heads, head_dim]
@@ -66,10 +66,21 @@ enum class GatedActivation { kSilu, kGeluTanh, kGelu };
 cudaError_t GatedAct(void* out, const void* x, int64_t tokens, int inter, GatedActivation act, DataType dtype,
                      cudaStream_t stream);
 
-// y[m, n] = x[m, k] w[n, k]^T (+ bias[n]) for decode-sized m (1..8); rows contiguous. False from
+// y[m, n] = x[m, k] w[n, k]^T (+ bias[n]) for decode-sized m (1..4); rows contiguous. False from
 // GemvSupports: use a GEMM.
 bool GemvSupports(int m, int k, DataType dtype);
 cudaError_t Gemv(void* y, const void* x, const void* w, const void* bias, int m, int n, int k, DataType dtype,
                  cudaStream_t stream);
+
+// The same with int8 weights and one float32 scale per row (--quantization int8): y[m, n] = scale[n] *
+// (x[m, k] w[n, k]^T) + bias[n], accumulated in float; x, y and bias in dtype. Needs k % 16 == 0 and
+// 16-byte aligned x and w (InvalidValue otherwise). False from GemvInt8Supports: DequantizeInt8, then a GEMM.
+bool GemvInt8Supports(int m, int k, DataType dtype);
+cudaError_t GemvInt8(void* y, const void* x, const int8_t* w, const float* scale, const void* bias, int m, int n,
+                     int k, DataType dtype, cudaStream_t stream);
+
+// out[r, c] = q[r, c] * scale[r] in dtype, for r < rows, c < cols (rows contiguous).
+cudaError_t DequantizeInt8(void* out, const int8_t* q, const float* scale, int64_t rows, int64_t cols, DataType dtype,
+                           cudaStream_t stream);
 
 }  // namespace basalt::kernels

@@ -1,6 +1,7 @@
 // RMSNorm and fused residual-add + RMSNorm, one block per row, float accumulation, rounding where
 // transformers rounds (the normalized activations to the model dtype before the weight multiply).
 #include "worker/kernels/dtype_utils.cuh"
+#include "worker/kernels/launch.cuh"
 
 namespace basalt::kernels {
 namespace {
@@ -8,6 +9,8 @@ namespace {
 template <typename T>
 __global__ void RmsNormKernel(T* out, const T* in, const T* weight, int hidden, int64_t in_stride, float eps,
                               bool unit_offset) {
+  AllowNextKernel();
+  WaitForPreviousKernel();
   __shared__ float scratch[32];
   const T* x = in + blockIdx.x * in_stride;
   float sum = 0.f;
@@ -29,6 +32,8 @@ __global__ void RmsNormKernel(T* out, const T* in, const T* weight, int hidden, 
 
 template <typename T>
 __global__ void AddRmsNormKernel(T* x, T* residual, const T* weight, int hidden, float eps, bool unit_offset) {
+  AllowNextKernel();
+  WaitForPreviousKernel();
   __shared__ float scratch[32];
   T* xr = x + static_cast<int64_t>(blockIdx.x) * hidden;
   T* rr = residual + static_cast<int64_t>(blockIdx.x) * hidden;
@@ -59,21 +64,22 @@ cudaError_t RmsNorm(void* out, const void* in, const void* weight, int64_t rows,
                     float eps, bool unit_offset, DataType dtype, cudaStream_t stream) {
   if (rows == 0) return cudaSuccess;
   BASALT_DISPATCH_DTYPE(dtype, T, {
-    RmsNormKernel<T><<<static_cast<unsigned>(rows), ThreadsFor(hidden), 0, stream>>>(
-        static_cast<T*>(out), static_cast<const T*>(in), static_cast<const T*>(weight), hidden, in_stride, eps,
-        unit_offset);
+    return LaunchKernel(RmsNormKernel<T>, dim3(static_cast<unsigned>(rows)), dim3(ThreadsFor(hidden)), 0, stream,
+                        static_cast<T*>(out), static_cast<const T*>(in), static_cast<const T*>(weight), hidden,
+                        in_stride, eps, unit_offset);
   });
-  return cudaGetLastError();
+  return cudaErrorInvalidValue;
 }
 
 cudaError_t AddRmsNorm(void* x, void* residual, const void* weight, int64_t rows, int hidden, float eps,
                        bool unit_offset, DataType dtype, cudaStream_t stream) {
   if (rows == 0) return cudaSuccess;
   BASALT_DISPATCH_DTYPE(dtype, T, {
-    AddRmsNormKernel<T><<<static_cast<unsigned>(rows), ThreadsFor(hidden), 0, stream>>>(
-        static_cast<T*>(x), static_cast<T*>(residual), static_cast<const T*>(weight), hidden, eps, unit_offset);
+    return LaunchKernel(AddRmsNormKernel<T>, dim3(static_cast<unsigned>(rows)), dim3(ThreadsFor(hidden)), 0, stream,
+                        static_cast<T*>(x), static_cast<T*>(residual), static_cast<const T*>(weight), hidden, eps,
+                        unit_offset);
   });
-  return cudaGetLastError();
+  return cudaErrorInvalidValue;
 }
 
 }  // namespace basalt::kernels

@@ -2,6 +2,7 @@
 // launch instead of rotate-q, rotate-k, copy-k, copy-v. Rounds like transformers' bf16/fp16 path
 // (cos/sin cast to the model dtype, each product rounded, then the sum).
 #include "worker/kernels/dtype_utils.cuh"
+#include "worker/kernels/launch.cuh"
 
 namespace basalt::kernels {
 namespace {
@@ -15,6 +16,8 @@ __device__ __forceinline__ void RotatePair(T* x, int i, int j, float c, float s)
 
 template <typename T>
 __global__ void RotaryKvKernel(RotaryKvArgs a) {
+  AllowNextKernel();
+  WaitForPreviousKernel();
   const int64_t token = blockIdx.x;
   T* row = static_cast<T*>(a.qkv) + token * a.row_stride;
   const float pos = static_cast<float>(a.positions[token]);
@@ -50,8 +53,9 @@ __global__ void RotaryKvKernel(RotaryKvArgs a) {
 
 cudaError_t RotaryAndCacheWrite(const RotaryKvArgs& a, cudaStream_t stream) {
   if (a.tokens == 0) return cudaSuccess;
-  BASALT_DISPATCH_DTYPE(a.dtype, T, { RotaryKvKernel<T><<<static_cast<unsigned>(a.tokens), 256, 0, stream>>>(a); });
-  return cudaGetLastError();
+  BASALT_DISPATCH_DTYPE(a.dtype, T,
+                        { return LaunchKernel(RotaryKvKernel<T>, dim3(static_cast<unsigned>(a.tokens)), dim3(256), 0, stream, a); });
+  return cudaErrorInvalidValue;
 }
 
 }  // namespace basalt::kernels

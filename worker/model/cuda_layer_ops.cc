@@ -5,6 +5,7 @@
 #include <torch/version.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -31,6 +32,7 @@ void Check(cudaError_t error, const char* what) {
 
 // Tokens per split of the decode kernel: smaller splits give more blocks when batches are small.
 int PartitionSize(int64_t num_seqs) {
+  if (num_seqs <= 2) return 64;
   if (num_seqs <= 4) return 128;
   if (num_seqs <= 32) return 256;
   return 512;
@@ -45,11 +47,16 @@ bool GemvEnabled() {
   return enabled;
 }
 
+bool Aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
 class CudaLayerOps final : public LayerOps {
  public:
   at::Tensor Linear(const at::Tensor& x, const LinearWeights& w) const override {
+    if (w.quantized()) return Int8Linear(x, w);
     const int64_t m = x.size(0), k = x.size(1), n = w.weight.size(0);
     if (!GemvEnabled() || x.dim() != 2 || !x.is_contiguous() || !w.weight.is_contiguous() ||
+        !Aligned16(x.data_ptr()) || !Aligned16(w.weight.data_ptr()) ||
+        (w.bias.defined() && !w.bias.is_contiguous()) ||
         !kernels::GemvSupports(static_cast<int>(m), static_cast<int>(k), KernelType(x.scalar_type()))) {
       return LayerOps::Linear(x, w);
     }
@@ -103,15 +110,17 @@ class CudaLayerOps final : public LayerOps {
   at::Tensor RotaryAndCacheWrite(at::Tensor& qkv, const AttentionParams& params, const RotaryEmbedding* rotary,
                                  const AttentionBatch& batch, at::Tensor& key_cache,
                                  at::Tensor& value_cache) const override {
-    if (rotary == nullptr || !qkv.is_contiguous()) {
+    // Models without rotary embeddings (learned or ALiBi positions) take the kernel too, for the cache
+    // write alone: it skips the slot -1 of padded CUDA-graph rows, which index_copy_ rejects.
+    if (qkv.dim() != 2 || qkv.stride(1) != 1) {
       return LayerOps::RotaryAndCacheWrite(qkv, params, rotary, batch, key_cache, value_cache);
     }
     kernels::RotaryKvArgs a;
     a.qkv = qkv.data_ptr();
     a.row_stride = qkv.stride(0);
     a.positions = batch.positions.data_ptr<int64_t>();
-    a.inv_freq = rotary->inv_freq().data_ptr<float>();
-    a.attention_scaling = static_cast<float>(rotary->attention_scaling());
+    a.inv_freq = rotary != nullptr ? rotary->inv_freq().data_ptr<float>() : nullptr;
+    a.attention_scaling = rotary != nullptr ? static_cast<float>(rotary->attention_scaling()) : 1.f;
     a.slot_mapping = batch.slot_mapping.data_ptr<int64_t>();
     a.key_cache = key_cache.data_ptr();
     a.value_cache = value_cache.data_ptr();
@@ -119,12 +128,38 @@ class CudaLayerOps final : public LayerOps {
     a.num_heads = params.num_heads;
     a.num_kv_heads = params.num_kv_heads;
     a.head_dim = params.head_dim;
-    a.rotary_dim = rotary->rotary_dim();
-    a.interleaved = rotary->interleaved();
+    a.rotary_dim = rotary != nullptr ? rotary->rotary_dim() : 0;
+    a.interleaved = rotary != nullptr && rotary->interleaved();
     a.dtype = KernelType(qkv.scalar_type());
     Check(kernels::RotaryAndCacheWrite(a, at::cuda::getCurrentCUDAStream()), "rotary_cache_write");
     return qkv.narrow(-1, 0, static_cast<int64_t>(params.num_heads) * params.head_dim)
         .view({qkv.size(0), params.num_heads, params.head_dim});
+  }
+
+  // int8 weights (--quantization int8 only): the int8 GEMV for decode-sized batches; otherwise the weight
+  // is dequantized into the compute dtype by a kernel (one projection's worth of scratch) for cuBLAS.
+  at::Tensor Int8Linear(const at::Tensor& x, const LinearWeights& w) const {
+    if (x.dim() != 2 || !w.weight.is_contiguous() || !w.scale.is_contiguous() ||
+        (w.bias.defined() && !w.bias.is_contiguous())) {
+      return LayerOps::Linear(x, w);  // the torch path (quantization.cc) handles any layout
+    }
+    const int64_t m = x.size(0), k = x.size(1), n = w.weight.size(0);
+    const kernels::DataType type = KernelType(x.scalar_type());
+    cudaStream_t stream = at::cuda::getCurrentCUDAStream();
+    const void* bias = w.bias.defined() ? w.bias.data_ptr() : nullptr;
+    if (GemvEnabled() && x.is_contiguous() && kernels::GemvInt8Supports(static_cast<int>(m), static_cast<int>(k), type) &&
+        Aligned16(x.data_ptr()) && Aligned16(w.weight.data_ptr())) {
+      at::Tensor y = at::empty({m, n}, x.options());
+      Check(kernels::GemvInt8(y.data_ptr(), x.data_ptr(), w.weight.data_ptr<int8_t>(), w.scale.data_ptr<float>(), bias,
+                              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), type, stream),
+            "gemv_int8");
+      return y;
+    }
+    at::Tensor dense = at::empty({n, k}, x.options());
+    Check(kernels::DequantizeInt8(dense.data_ptr(), w.weight.data_ptr<int8_t>(), w.scale.data_ptr<float>(), n, k, type,
+                                  stream),
+          "dequantize_int8");
+    return at::linear(x, dense, w.bias);
   }
 
   bool DecodeAttentionIsCapturable(const AttentionParams& params) const override {

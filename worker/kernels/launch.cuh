@@ -1,0 +1,59 @@
+#pragma once
+// Programmatic dependent launch (Hopper and later). A decode step is a chain of ~10 small kernels per
+// layer; launched plainly, each waits for the previous one to finish before its blocks are even
+// scheduled. Launched with LaunchKernel, a kernel's blocks may start while the previous kernel is still
+// running: everything before WaitForPreviousKernel() overlaps it (the GEMV issues its weight loads
+// there: weights are never written by a kernel), and everything after sees the previous kernel's
+// results. Rule for every kernel launched this way: no global write, and no read of anything another
+// kernel writes, before WaitForPreviousKernel(). AllowNextKernel() lets the next kernel be scheduled
+// early. BASALT_PDL=0 launches plainly (the baseline for measurements); graphs capture the edges.
+#include <cuda_runtime.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+namespace basalt::kernels {
+
+__device__ __forceinline__ void WaitForPreviousKernel() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void AllowNextKernel() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+// Whether launches may overlap: compute capability 9.0 or later, and BASALT_PDL is not "0".
+inline bool ProgrammaticLaunchEnabled() {
+  static const bool enabled = [] {
+    const char* env = std::getenv("BASALT_PDL");
+    if (env != nullptr && std::strcmp(env, "0") == 0) return false;
+    int device = 0, major = 0;
+    if (cudaGetDevice(&device) != cudaSuccess) return false;
+    if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess) return false;
+    return major >= 9;
+  }();
+  return enabled;
+}
+
+template <typename... KernelArgs, typename... Args>
+cudaError_t LaunchKernel(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t shared_bytes,
+                         cudaStream_t stream, Args&&... args) {
+  cudaLaunchConfig_t config = {};
+  config.gridDim = grid;
+  config.blockDim = block;
+  config.dynamicSmemBytes = shared_bytes;
+  config.stream = stream;
+  cudaLaunchAttribute attribute[1];
+  attribute[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attribute[0].val.programmaticStreamSerializationAllowed = ProgrammaticLaunchEnabled() ? 1 : 0;
+  config.attrs = attribute;
+  config.numAttrs = 1;
+  return cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+}
+
+}  // namespace basalt::kernels
