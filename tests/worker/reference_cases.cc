@@ -67,7 +67,9 @@ engine::GenerationRequest RequestFor(const ReferenceCase& c) {
   return request;
 }
 
-int ExpectMatchesReference(const ReferenceCase& c, const engine::CompletedRequest& got, double tolerance) {
+int ExpectMatchesReference(const ReferenceCase& c, const engine::CompletedRequest& got, double tolerance,
+                           double relative) {
+  const auto allowed = [&](double reference) { return tolerance + relative * std::abs(reference); };
   EXPECT_EQ(got.choices.size(), 1u);
   if (got.choices.empty()) return 0;
   const auto& tokens = got.choices[0].tokens;
@@ -89,18 +91,18 @@ int ExpectMatchesReference(const ReferenceCase& c, const engine::CompletedReques
     tie_seen |= c.top2_gap[i] < kTieGap;
     ++compared;
     EXPECT_TRUE(token.logprob.has_value());
-    EXPECT_NEAR(token.logprob.value_or(0), c.logprobs[i], tolerance) << c.name << " step " << i;
+    EXPECT_NEAR(token.logprob.value_or(0), c.logprobs[i], allowed(c.logprobs[i])) << c.name << " step " << i;
     // Every reference alternative must be there with the same logprob (order may differ on near-ties).
     for (const auto& [id, lp] : c.top_logprobs[i]) {
       bool found = false;
       for (const auto& alt : token.top_logprobs) {
         if (alt.id == id) {
           found = true;
-          EXPECT_NEAR(alt.logprob, lp, tolerance) << c.name << " step " << i << " alternative " << id;
+          EXPECT_NEAR(alt.logprob, lp, allowed(lp)) << c.name << " step " << i << " alternative " << id;
         }
       }
       const double fifth = c.top_logprobs[i].back().second;
-      EXPECT_TRUE(found || std::abs(lp - fifth) < tolerance)
+      EXPECT_TRUE(found || std::abs(lp - fifth) < allowed(lp))
           << c.name << " step " << i << ": alternative " << id << " missing";
     }
   }
@@ -117,7 +119,7 @@ int ExpectMatchesReference(const ReferenceCase& c, const engine::CompletedReques
         if (!c.prompt_logprobs[i]) {
           EXPECT_FALSE(t.logprob.has_value()) << "first prompt token has no logprob";
         } else {
-          EXPECT_NEAR(t.logprob.value_or(0), *c.prompt_logprobs[i], tolerance) << c.name << " prompt position " << i;
+          EXPECT_NEAR(t.logprob.value_or(0), *c.prompt_logprobs[i], allowed(*c.prompt_logprobs[i])) << c.name << " prompt position " << i;
         }
       }
     }

@@ -38,9 +38,10 @@ std::vector<ReferenceCase> LoadReferenceCases(const std::string& model_dir, cons
 // and prompt logprobs when recorded).
 engine::GenerationRequest RequestFor(const ReferenceCase& c);
 
-// Checks one completed request against its reference; returns the number of steps compared.
+// Checks one completed request against its reference; returns the number of steps compared. Logprobs
+// must agree within tolerance + relative * |reference logprob|.
 int ExpectMatchesReference(const ReferenceCase& c, const engine::CompletedRequest& got,
-                           double tolerance = kLogprobTolerance);
+                           double tolerance = kLogprobTolerance, double relative = 0.0);
 
 // A GoogleTest parameter name for a fixture directory name ("llama-yarn" -> "llama_yarn").
 inline std::string FixtureTestName(const ::testing::TestParamInfo<std::string>& info) {
