@@ -64,14 +64,11 @@ TEST_P(ModelReferenceTest, AllCasesInOneBatchMatchToo) {
 }
 
 INSTANTIATE_TEST_SUITE_P(DecoderFamilies, ModelReferenceTest,
-                         ::testing::Values("llama", "llama-llama3rope-tied-bias", "llama-linear-rope-metaspace",
-                                           "llama-yarn", "llama-dynamic", "mistral", "qwen2", "qwen3", "gpt2",
-                                           "gpt-neox", "gpt-neox-sequential", "bloom", "opt", "opt-projected",
-                                           "gemma", "gemma2"),
+                         ::testing::ValuesIn(kDecoderOnlyFixtures),
                          FixtureTestName);
 
 // Prompt -> encoder, completion -> decoder (from decoder_start_token_id); no prompt logprobs.
-INSTANTIATE_TEST_SUITE_P(EncoderDecoderFamilies, ModelReferenceTest, ::testing::Values("t5", "t5-v1_1", "bart"),
+INSTANTIATE_TEST_SUITE_P(EncoderDecoderFamilies, ModelReferenceTest, ::testing::ValuesIn(kEncoderDecoderFixtures),
                          FixtureTestName);
 
 }  // namespace

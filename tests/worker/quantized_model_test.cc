@@ -200,12 +200,9 @@ TEST_P(QuantizedModelTest, StaysNearTheFloatReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(DecoderFamilies, QuantizedModelTest,
-                         ::testing::Values("llama", "llama-llama3rope-tied-bias", "llama-linear-rope-metaspace",
-                                           "llama-yarn", "llama-dynamic", "mistral", "qwen2", "qwen3", "gpt2",
-                                           "gpt-neox", "gpt-neox-sequential", "bloom", "opt", "opt-projected",
-                                           "gemma", "gemma2"),
+                         ::testing::ValuesIn(kDecoderOnlyFixtures),
                          FixtureTestName);
-INSTANTIATE_TEST_SUITE_P(EncoderDecoderFamilies, QuantizedModelTest, ::testing::Values("t5", "t5-v1_1", "bart"),
+INSTANTIATE_TEST_SUITE_P(EncoderDecoderFamilies, QuantizedModelTest, ::testing::ValuesIn(kEncoderDecoderFixtures),
                          FixtureTestName);
 
 TEST(QuantizedEngineTest, DescribesItselfAndHoldsFewerBytes) {

@@ -43,6 +43,12 @@ engine::GenerationRequest RequestFor(const ReferenceCase& c);
 int ExpectMatchesReference(const ReferenceCase& c, const engine::CompletedRequest& got,
                            double tolerance = kLogprobTolerance, double relative = 0.0);
 
+// The fixture models (tests/fixtures/models) with a float32 reference, by kind.
+inline const std::vector<std::string> kDecoderOnlyFixtures = {
+    "llama", "llama-llama3rope-tied-bias", "llama-linear-rope-metaspace", "llama-yarn", "llama-dynamic", "mistral",
+    "qwen2", "qwen3", "gpt2", "gpt-neox", "gpt-neox-sequential", "bloom", "opt", "opt-projected", "gemma", "gemma2"};
+inline const std::vector<std::string> kEncoderDecoderFixtures = {"t5", "t5-v1_1", "bart"};
+
 // A GoogleTest parameter name for a fixture directory name ("llama-yarn" -> "llama_yarn").
 inline std::string FixtureTestName(const ::testing::TestParamInfo<std::string>& info) {
   std::string name = info.param;
