@@ -45,7 +45,7 @@ __global__ void __launch_bounds__(kThreads) DecodeSplitKernel(DecodeAttentionArg
   float* stat_sum = stat_max + group;                       // [group]
 
   // Nothing of this sequence falls in this split (the split count is fixed by the longest possible
-  // context, for graph replay): the merge reads only the splits that UsedSplits() names.
+  // context, for graph replay): the merge reads only the splits that hold context.
   if (start >= end) return;
   const int n = end - start;
   const T* q = static_cast<const T*>(a.q) + seq * a.q_seq_stride;
@@ -92,25 +92,51 @@ __global__ void __launch_bounds__(kThreads) DecodeSplitKernel(DecodeAttentionArg
   }
   __syncthreads();
 
+  // P.V: V rows are read as 16-byte chunks. C chunks cover a row and L = kThreads / C token lanes split
+  // the partition, so a thread issues n / L vector loads per head of the group (L1 serves the group's
+  // repeats), where one thread per output used to issue n dependent 2-byte loads; a shared-memory sum
+  // over the lanes finishes each head.
+  constexpr int kVec = 16 / sizeof(T);
+  constexpr int C = D / kVec;
+  constexpr int L = kThreads / C;
+  float* lane_sums = stat_sum + group;  // [L][D]
+  const int token_lane = threadIdx.x / C, chunk = threadIdx.x % C;
   const T* values = static_cast<const T*>(a.value_cache);
-  for (int i = threadIdx.x; i < group * D; i += kThreads) {
-    const int g = i / D, d = i % D;
-    float acc = 0.f;
-    const float* p = scores + g * P;
-    for (int t = 0; t < n; ++t) {
-      acc += p[t] * ToFloat(values[(static_cast<int64_t>(rows[t]) * a.num_kv_heads + kv_head) * D + d]);
+  for (int g = 0; g < group; ++g) {
+    if (token_lane < L) {
+      float acc[kVec];
+#pragma unroll
+      for (int j = 0; j < kVec; ++j) acc[j] = 0.f;
+      const float* p = scores + g * P;
+      for (int t = token_lane; t < n; t += L) {
+        const uint4 raw = *reinterpret_cast<const uint4*>(
+            values + (static_cast<int64_t>(rows[t]) * a.num_kv_heads + kv_head) * D + chunk * kVec);
+        const T* v = reinterpret_cast<const T*>(&raw);
+        const float pt = p[t];
+#pragma unroll
+        for (int j = 0; j < kVec; ++j) acc[j] += pt * ToFloat(v[j]);
+      }
+#pragma unroll
+      for (int j = 0; j < kVec; ++j) lane_sums[token_lane * D + chunk * kVec + j] = acc[j];
     }
+    __syncthreads();
     const int h = kv_head * group + g;
-    if (single) {
-      static_cast<T*>(a.out)[(static_cast<int64_t>(seq) * a.num_heads + h) * D + d] = FromFloat<T>(acc / stat_sum[g]);
-    } else {
-      const int64_t idx = (static_cast<int64_t>(seq) * a.num_heads + h) * a.num_splits + split;
-      a.partial_out[idx * D + d] = acc;
-      if (d == 0) {
-        a.partial_max[idx] = stat_max[g];
-        a.partial_sum[idx] = stat_sum[g];
+    for (int d = threadIdx.x; d < D; d += kThreads) {
+      float acc = 0.f;
+#pragma unroll 4
+      for (int l = 0; l < L; ++l) acc += lane_sums[l * D + d];
+      if (single) {
+        static_cast<T*>(a.out)[(static_cast<int64_t>(seq) * a.num_heads + h) * D + d] = FromFloat<T>(acc / stat_sum[g]);
+      } else {
+        const int64_t idx = (static_cast<int64_t>(seq) * a.num_heads + h) * a.num_splits + split;
+        a.partial_out[idx * D + d] = acc;
+        if (d == 0) {
+          a.partial_max[idx] = stat_max[g];
+          a.partial_sum[idx] = stat_sum[g];
+        }
       }
     }
+    __syncthreads();  // lane_sums is reused by the next head
   }
 }
 
@@ -143,7 +169,7 @@ template <typename T, int D>
 cudaError_t Launch(const DecodeAttentionArgs& a, cudaStream_t stream) {
   const int group = a.num_heads / a.num_kv_heads;
   const size_t smem = sizeof(float) * (group * D + group * a.partition_size + 2 * group) +
-                      sizeof(int) * a.partition_size;
+                      sizeof(int) * a.partition_size + sizeof(float) * kThreads * (16 / sizeof(T));
   if (smem > 48 * 1024) {
     cudaError_t e = cudaFuncSetAttribute(DecodeSplitKernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                          static_cast<int>(smem));
