@@ -17,6 +17,18 @@ namespace {
 using basalt::v1::GenerateClientMessage;
 using basalt::v1::GenerateResponse;
 
+// A greedy request for max_tokens tokens, EOS ignored.
+GenerateClientMessage Request(const std::string& prompt, int max_tokens) {
+  GenerateClientMessage msg;
+  auto* r = msg.mutable_request();
+  r->set_request_id("test");
+  r->set_text(prompt);
+  r->mutable_sampling()->set_temperature(0);
+  r->mutable_stopping()->set_max_tokens(max_tokens);
+  r->mutable_stopping()->set_ignore_eos(true);
+  return msg;
+}
+
 class WorkerGrpcTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -42,17 +54,6 @@ class WorkerGrpcTest : public ::testing::Test {
     delete engine_;
   }
   std::unique_ptr<basalt::v1::Worker::Stub> Stub() { return basalt::v1::Worker::NewStub(*channel_); }
-
-  static GenerateClientMessage Request(const std::string& prompt, int max_tokens) {
-    GenerateClientMessage msg;
-    auto* r = msg.mutable_request();
-    r->set_request_id("test");
-    r->set_text(prompt);
-    r->mutable_sampling()->set_temperature(0);
-    r->mutable_stopping()->set_max_tokens(max_tokens);
-    r->mutable_stopping()->set_ignore_eos(true);
-    return msg;
-  }
 
   static engine::Engine* engine_;
   static RunningServer* server_;
@@ -268,12 +269,7 @@ TEST(QuantizedWorkerGrpcTest, ServesAndReportsInt8) {
   EXPECT_EQ(info.dtype(), "float32");
   grpc::ClientContext context;
   auto stream = stub->Generate(&context);
-  GenerateClientMessage msg;
-  msg.mutable_request()->set_text("Call me Ishmael.");
-  msg.mutable_request()->mutable_sampling()->set_temperature(0);
-  msg.mutable_request()->mutable_stopping()->set_max_tokens(8);
-  msg.mutable_request()->mutable_stopping()->set_ignore_eos(true);
-  ASSERT_TRUE(stream->Write(msg));
+  ASSERT_TRUE(stream->Write(Request("Call me Ishmael.", 8)));
   stream->WritesDone();
   GenerateResponse response;
   int tokens = 0;
