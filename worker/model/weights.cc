@@ -316,8 +316,8 @@ absl::StatusOr<ModelWeights> LoadModelWeights(const ModelSpec& spec, const Weigh
     // whose rows are looked up (by the encoder too for T5/BART); a second, int8 copy for the head would
     // add a quarter of the table's memory instead of saving three quarters, and a quantized lookup would
     // put rounding error into every token's input as well. bitsandbytes (Basaran's int8) keeps every head
-    // in 16 bits; the per-fixture measurements in tests/worker/quantization_test.cc show the quantized
-    // head costs little.
+    // in 16 bits; here an untied head is quantized like the projections (its accuracy is covered by
+    // tests/worker/quantized_model_test.cc with the rest of the model, not measured on its own).
     const std::string head = n.lm_head + ".weight";
     if (n.lm_head.empty() || (spec.tie_word_embeddings && !(n.lm_head_if_present && r.Has(head)))) {
       w.lm_head.weight = w.embed_tokens;
