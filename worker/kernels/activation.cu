@@ -1,17 +1,11 @@
 // Gated activations act(gate) * up over the fused gate_up projection, rounded like transformers (the
 // activation's output in the model dtype, then the product).
+#include "worker/kernels/activation_math.cuh"
 #include "worker/kernels/dtype_utils.cuh"
 #include "worker/kernels/launch.cuh"
 
 namespace basalt::kernels {
 namespace {
-
-__device__ __forceinline__ float Silu(float x) { return x / (1.f + __expf(-x)); }
-__device__ __forceinline__ float GeluTanh(float x) {
-  const float k = 0.7978845608028654f;  // sqrt(2 / pi)
-  return 0.5f * x * (1.f + tanhf(k * (x + 0.044715f * x * x * x)));
-}
-__device__ __forceinline__ float Gelu(float x) { return 0.5f * x * (1.f + erff(x * 0.7071067811865476f)); }
 
 template <typename T, GatedActivation kAct>
 __global__ void GatedActKernel(T* out, const T* x, int inter) {

@@ -1,5 +1,6 @@
-// Skinny matrix products for decode steps: y[M, N] = x[M, K] W[N, K]^T (* scale[N]) (+ bias) with M <= 8.
-// At such M the product is one pass over the weights, so the kernel is built for bytes in flight:
+// Skinny matrix products for decode steps: y[M, N] = x[M, K] W[N, K]^T (* scale[N]) (+ bias) with M <= 8,
+// with the small operations around a projection fused in (see GemvArgs). At such M the product is one pass
+// over the weights, so the kernel is built for bytes in flight:
 //
 // - a block of 128 threads owns R output rows and splits K among all its threads (split-K inside the
 //   block): each thread streams 16-byte chunks of the R rows, U chunks per row before it uses any, so
@@ -7,14 +8,22 @@
 // - a row of 2048 bf16 values is 256 chunks: 128 threads with U = 2 read it in one round of loads, and a
 //   2048-row matrix gives 1024 blocks, about 8 per SM. Measured on an H100 in a CUDA graph at M = 1
 //   (basalt-kernel-bench, 2026-11-25): 2.5-3.1 TB/s on the TinyLlama shapes, 1.1-1.9x faster than cuBLAS;
-//   at M = 8 cuBLAS is ~20% faster, so GemvSupports stops at 4 (int8 weights keep the kernel up to 8).
+//   at M = 8 cuBLAS is ~20% faster, so dtype weights stop at M = 4 (int8 weights keep the kernel up to 8).
 // - weights are read with an evict-first hint (each byte is used once per step); x with the read-only
 //   path (every block reads all of it).
+//
+// Fusions, each of which removes a kernel of a few microseconds per layer (worker/kernels/NOTES.md):
+// - RMSNorm prologue: every block computes the norm of the (short) residual rows itself, from L2, and
+//   normalizes x as it streams it; nothing is written, so blocks need no coordination.
+// - Epilogues: add into the residual stream (a block owns whole output rows, so the in-place update is
+//   race-free); act(gate) * up and rotary embedding + KV cache write, for which a block owns *pairs* of
+//   rows (gate row i with up row i + n/2; rotary half i of a head with half i + head_dim/2).
 //
 // The same kernel streams int8 weights (--quantization int8): a 16-byte load is 16 weights, widened to
 // float in registers, and the row's scale multiplies the finished sum (scale * sum(q x) = sum((q scale) x)).
 #include <cstdint>
 
+#include "worker/kernels/activation_math.cuh"
 #include "worker/kernels/dtype_utils.cuh"
 #include "worker/kernels/int8_utils.cuh"
 #include "worker/kernels/launch.cuh"
@@ -41,20 +50,75 @@ __device__ __forceinline__ void Widen<int8_t>(const uint4& v, float* out) {
   Int8x4ToFloat(v.w, out + 12);
 }
 
-// T: activations, bias and output; W: weights (T, or int8 with `scale`); M: rows of x; R: rows of W per block.
-template <typename T, typename W, int M, int R>
-__global__ void __launch_bounds__(kThreads) GemvKernel(T* __restrict__ y, const T* __restrict__ x,
-                                                       const W* __restrict__ w, const float* __restrict__ scale,
-                                                       const T* __restrict__ bias, int n, int k) {
+// 1 / RMS of each of the M rows of x [M, k] (every thread gets all M).
+template <typename T, int M>
+__device__ __forceinline__ void InverseRms(const T* __restrict__ x, int k, float eps, float* inv) {
+  constexpr int kVec = 16 / sizeof(T);
+  __shared__ float sums[kWarps][M];
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+#pragma unroll
+  for (int m = 0; m < M; ++m) {
+    float s = 0.f;
+    for (int i = threadIdx.x * kVec; i < k; i += kThreads * kVec) {
+      float f[kVec];
+      Widen<T>(__ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(m) * k + i)), f);
+#pragma unroll
+      for (int j = 0; j < kVec; ++j) s = fmaf(f[j], f[j], s);
+    }
+    s = WarpSum(s);
+    if (lane == 0) sums[warp][m] = s;
+  }
+  __syncthreads();
+#pragma unroll
+  for (int m = 0; m < M; ++m) {
+    float total = 0.f;
+#pragma unroll
+    for (int i = 0; i < kWarps; ++i) total += sums[i][m];
+    inv[m] = rsqrtf(total / k + eps);
+  }
+}
+
+// As the RmsNorm kernel rounds: Llama w * round(x * inv); Gemma (x * inv) * (1 + w) rounded once.
+template <typename T>
+__device__ __forceinline__ float Normalize(float x, float inv, float w, bool unit_offset) {
+  return unit_offset ? Round<T>(x * inv * (1.f + w)) : Round<T>(w * Round<T>(x * inv));
+}
+
+// As the rotary kernel rounds: cos/sin in T, each product rounded, then the sum.
+template <typename T>
+__device__ __forceinline__ void Rotate(float& x1, float& x2, float c, float s) {
+  const float a = Round<T>(Round<T>(x1 * c) - Round<T>(x2 * s));
+  const float b = Round<T>(Round<T>(x2 * c) + Round<T>(x1 * s));
+  x1 = a;
+  x2 = b;
+}
+
+// Output row r of this block: R consecutive rows, or (pair > 0) R/2 pairs (i, i + pair) inside groups of
+// 2 * pair rows, the first of each pair at r = i, the second at r = R/2 + i.
+template <int R>
+__device__ __forceinline__ int RowOf(int r, int pair) {
+  if (pair == 0) return blockIdx.x * R + r;
+  const int p = blockIdx.x * (R / 2) + r % (R / 2);
+  return (p / pair) * 2 * pair + p % pair + (r < R / 2 ? 0 : pair);
+}
+
+// T: activations, bias and output; W: weights (T, or int8 with `scale`); M: rows of x; R: rows of W per
+// block (RowOf); kNorm: the RMSNorm prologue.
+template <typename T, typename W, int M, int R, bool kNorm>
+__global__ void __launch_bounds__(kThreads) GemvKernel(const GemvArgs a, int pair) {
   constexpr int kPerLoad = 16 / sizeof(W);              // weights per 16-byte load
   constexpr int kXPerLoad = 16 / sizeof(T);             // x values per 16-byte load
   constexpr int kXLoads = kPerLoad / kXPerLoad;         // x loads per weight load
   constexpr int kStride = kThreads * kPerLoad;          // K covered by one load of every thread
+  constexpr int kHalf = R / 2;
   AllowNextKernel();
-  const int row0 = blockIdx.x * R;
+  const int n = a.n, k = a.k;
+  const T* __restrict__ x = static_cast<const T*>(a.x);
+  const T* __restrict__ norm_weight = static_cast<const T*>(a.norm_weight);
+
   const W* rows[R];
 #pragma unroll
-  for (int r = 0; r < R; ++r) rows[r] = w + static_cast<int64_t>(min(row0 + r, n - 1)) * k;
+  for (int r = 0; r < R; ++r) rows[r] = static_cast<const W*>(a.w) + static_cast<int64_t>(min(RowOf<R>(r, pair), n - 1)) * k;
 
   float acc[R][M];
 #pragma unroll
@@ -62,9 +126,13 @@ __global__ void __launch_bounds__(kThreads) GemvKernel(T* __restrict__ y, const 
 #pragma unroll
     for (int m = 0; m < M; ++m) acc[r][m] = 0.f;
 
-  // The first weight loads are issued before waiting for the kernel that produces x (launch.cuh).
-  bool waited = false;
-  for (int base = threadIdx.x * kPerLoad; base < k; base += kStride * kUnroll) {
+  // Every thread runs the same number of rounds (loads past k are masked), so the prologue's barrier in
+  // round 0 is reached by all. The first weight loads are issued before waiting for the kernel that
+  // produces x (launch.cuh).
+  float inv[M];
+  const int rounds = (k + kStride * kUnroll - 1) / (kStride * kUnroll);
+  for (int round = 0; round < rounds; ++round) {
+    const int base = round * kStride * kUnroll + threadIdx.x * kPerLoad;
     uint4 wv[kUnroll][R];
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
@@ -74,9 +142,9 @@ __global__ void __launch_bounds__(kThreads) GemvKernel(T* __restrict__ y, const 
         wv[u][r] = k0 < k ? __ldcs(reinterpret_cast<const uint4*>(rows[r] + k0)) : make_uint4(0, 0, 0, 0);
       }
     }
-    if (!waited) {
+    if (round == 0) {
       WaitForPreviousKernel();
-      waited = true;
+      if constexpr (kNorm) InverseRms<T, M>(x, k, a.norm_eps, inv);
     }
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
@@ -85,6 +153,13 @@ __global__ void __launch_bounds__(kThreads) GemvKernel(T* __restrict__ y, const 
       float wf[R][kPerLoad];
 #pragma unroll
       for (int r = 0; r < R; ++r) Widen<W>(wv[u][r], wf[r]);
+      float nw[kPerLoad];
+      if constexpr (kNorm) {
+#pragma unroll
+        for (int c = 0; c < kXLoads; ++c) {
+          Widen<T>(__ldg(reinterpret_cast<const uint4*>(norm_weight + k0 + c * kXPerLoad)), nw + c * kXPerLoad);
+        }
+      }
 #pragma unroll
       for (int m = 0; m < M; ++m) {
         float xf[kPerLoad];
@@ -92,6 +167,10 @@ __global__ void __launch_bounds__(kThreads) GemvKernel(T* __restrict__ y, const 
         for (int c = 0; c < kXLoads; ++c) {
           const uint4 xv = __ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(m) * k + k0 + c * kXPerLoad));
           Widen<T>(xv, xf + c * kXPerLoad);
+        }
+        if constexpr (kNorm) {
+#pragma unroll
+          for (int j = 0; j < kPerLoad; ++j) xf[j] = Normalize<T>(xf[j], inv[m], nw[j], a.norm_unit_offset);
         }
 #pragma unroll
         for (int r = 0; r < R; ++r) {
@@ -102,8 +181,8 @@ __global__ void __launch_bounds__(kThreads) GemvKernel(T* __restrict__ y, const 
     }
   }
 
-  if (!waited) WaitForPreviousKernel();
   __shared__ float partial[kWarps][R * M];
+  __shared__ float result[R * M];
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
 #pragma unroll
   for (int r = 0; r < R; ++r) {
@@ -115,43 +194,101 @@ __global__ void __launch_bounds__(kThreads) GemvKernel(T* __restrict__ y, const 
   }
   __syncthreads();
   if (threadIdx.x < R * M) {
-    const int r = threadIdx.x / M, m = threadIdx.x % M, row = row0 + r;
-    if (row < n) {
-      float sum = 0.f;
+    const int row = RowOf<R>(threadIdx.x / M, pair);
+    float sum = 0.f;
 #pragma unroll
-      for (int i = 0; i < kWarps; ++i) sum += partial[i][threadIdx.x];
-      if (scale != nullptr) sum *= scale[row];
-      if (bias != nullptr) sum += ToFloat(bias[row]);
-      y[static_cast<int64_t>(m) * n + row] = FromFloat<T>(sum);
+    for (int i = 0; i < kWarps; ++i) sum += partial[i][threadIdx.x];
+    if (row < n) {
+      if (a.scale != nullptr) sum *= a.scale[row];
+      if (a.bias != nullptr) sum += ToFloat(static_cast<const T*>(a.bias)[row]);
     }
+    result[threadIdx.x] = sum;
+  }
+  if (a.epilogue == GemvEpilogue::kStore || a.epilogue == GemvEpilogue::kAddInto) {
+    if (threadIdx.x < R * M) {
+      const int row = RowOf<R>(threadIdx.x / M, pair), m = threadIdx.x % M;
+      if (row < n) {
+        T* y = static_cast<T*>(a.y) + static_cast<int64_t>(m) * n + row;
+        const float v = result[threadIdx.x];
+        *y = a.epilogue == GemvEpilogue::kStore ? FromFloat<T>(v) : FromFloat<T>(ToFloat(*y) + Round<T>(v));
+      }
+    }
+    return;
+  }
+  // Pair epilogues: thread (i, m) takes the results of rows i and kHalf + i.
+  __syncthreads();
+  if (threadIdx.x >= kHalf * M) return;
+  const int i = threadIdx.x / M, m = threadIdx.x % M;
+  const int row1 = RowOf<R>(i, pair), row2 = row1 + pair;
+  if (row1 >= n) return;
+  float v1 = Round<T>(result[i * M + m]), v2 = Round<T>(result[(kHalf + i) * M + m]);
+  if (a.epilogue == GemvEpilogue::kGatedAct) {  // row1 < n/2 is the gate, row2 = row1 + n/2 the up
+    static_cast<T*>(a.y)[static_cast<int64_t>(m) * (n / 2) + row1] = FromFloat<T>(Round<T>(Activate(a.act, v1)) * v2);
+    return;
+  }
+  // kRotaryCache: row1 is element j < head_dim / 2 of a head, row2 element j + head_dim / 2.
+  const RotaryKvArgs& rot = a.rotary;
+  const int head = row1 / rot.head_dim, j = row1 % rot.head_dim;
+  if (rot.rotary_dim > 0 && head < rot.num_heads + rot.num_kv_heads) {
+    const float angle = static_cast<float>(rot.positions[m]) * rot.inv_freq[j];
+    Rotate<T>(v1, v2, Round<T>(cosf(angle) * rot.attention_scaling), Round<T>(sinf(angle) * rot.attention_scaling));
+  }
+  T* y = static_cast<T*>(a.y) + static_cast<int64_t>(m) * n;
+  y[row1] = FromFloat<T>(v1);
+  y[row2] = FromFloat<T>(v2);
+  if (head < rot.num_heads) return;
+  const int64_t slot = rot.slot_mapping[m];
+  if (slot < 0) return;  // padding rows of a CUDA graph batch
+  const bool key = head < rot.num_heads + rot.num_kv_heads;
+  const int kv_head = head - rot.num_heads - (key ? 0 : rot.num_kv_heads);
+  T* cache = static_cast<T*>(key ? rot.key_cache : rot.value_cache) +
+             (slot * rot.num_kv_heads + kv_head) * rot.head_dim;
+  cache[j] = FromFloat<T>(v1);
+  cache[j + rot.head_dim / 2] = FromFloat<T>(v2);
+}
+
+int PairOffset(const GemvArgs& a) {
+  switch (a.epilogue) {
+    case GemvEpilogue::kGatedAct: return a.n / 2;
+    case GemvEpilogue::kRotaryCache: return a.rotary.head_dim / 2;
+    default: return 0;
   }
 }
 
 // Large N has blocks enough to fill the GPU with 4 rows each (fewer, longer-lived blocks); small N takes
 // 2 so that a 2048-row matrix still spreads over all SMs.
-template <typename T, typename W, int M>
-cudaError_t LaunchGemv(void* y, const void* x, const W* w, const float* scale, const void* bias, int n, int k,
-                       cudaStream_t stream) {
-  if (n >= 8192) {
-    return LaunchKernel(GemvKernel<T, W, M, 4>, dim3((n + 3) / 4), dim3(kThreads), 0, stream, static_cast<T*>(y),
-                        static_cast<const T*>(x), w, scale, static_cast<const T*>(bias), n, k);
-  }
-  return LaunchKernel(GemvKernel<T, W, M, 2>, dim3((n + 1) / 2), dim3(kThreads), 0, stream, static_cast<T*>(y),
-                      static_cast<const T*>(x), w, scale, static_cast<const T*>(bias), n, k);
+template <typename T, typename W, int M, bool kNorm>
+cudaError_t LaunchGemv(const GemvArgs& a, cudaStream_t stream) {
+  const int pair = PairOffset(a);
+  if (a.n >= 8192) return LaunchKernel(GemvKernel<T, W, M, 4, kNorm>, dim3((a.n + 3) / 4), dim3(kThreads), 0, stream, a, pair);
+  return LaunchKernel(GemvKernel<T, W, M, 2, kNorm>, dim3((a.n + 1) / 2), dim3(kThreads), 0, stream, a, pair);
 }
 
-template <typename T, typename W>
-cudaError_t DispatchRows(int m, void* y, const void* x, const W* w, const float* scale, const void* bias, int n, int k,
-                  cudaStream_t stream) {
-  switch (m) {
-    case 1: return LaunchGemv<T, W, 1>(y, x, w, scale, bias, n, k, stream);
-    case 2: return LaunchGemv<T, W, 2>(y, x, w, scale, bias, n, k, stream);
-    case 3: return LaunchGemv<T, W, 3>(y, x, w, scale, bias, n, k, stream);
-    case 4: return LaunchGemv<T, W, 4>(y, x, w, scale, bias, n, k, stream);
-    case 5: return LaunchGemv<T, W, 5>(y, x, w, scale, bias, n, k, stream);
-    case 6: return LaunchGemv<T, W, 6>(y, x, w, scale, bias, n, k, stream);
-    case 7: return LaunchGemv<T, W, 7>(y, x, w, scale, bias, n, k, stream);
-    case 8: return LaunchGemv<T, W, 8>(y, x, w, scale, bias, n, k, stream);
+template <typename T, typename W, int M>
+cudaError_t LaunchGemv(const GemvArgs& a, cudaStream_t stream) {
+  return a.norm_weight != nullptr ? LaunchGemv<T, W, M, true>(a, stream) : LaunchGemv<T, W, M, false>(a, stream);
+}
+
+template <typename T>
+cudaError_t DispatchRows(const GemvArgs& a, cudaStream_t stream) {
+  if (a.int8_weights) {
+    switch (a.m) {
+      case 1: return LaunchGemv<T, int8_t, 1>(a, stream);
+      case 2: return LaunchGemv<T, int8_t, 2>(a, stream);
+      case 3: return LaunchGemv<T, int8_t, 3>(a, stream);
+      case 4: return LaunchGemv<T, int8_t, 4>(a, stream);
+      case 5: return LaunchGemv<T, int8_t, 5>(a, stream);
+      case 6: return LaunchGemv<T, int8_t, 6>(a, stream);
+      case 7: return LaunchGemv<T, int8_t, 7>(a, stream);
+      case 8: return LaunchGemv<T, int8_t, 8>(a, stream);
+    }
+    return cudaErrorInvalidValue;
+  }
+  switch (a.m) {
+    case 1: return LaunchGemv<T, T, 1>(a, stream);
+    case 2: return LaunchGemv<T, T, 2>(a, stream);
+    case 3: return LaunchGemv<T, T, 3>(a, stream);
+    case 4: return LaunchGemv<T, T, 4>(a, stream);
   }
   return cudaErrorInvalidValue;
 }
@@ -162,27 +299,29 @@ bool Aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0;
 
 // Up to 4 rows: at 8, cuBLAS was ~20% faster on the TinyLlama shapes (H100, in a graph); int8 weights
 // keep the kernel up to 8 rows, where dequantizing for cuBLAS costs more.
-bool GemvSupports(int m, int k, DataType dtype) {
-  const int vec = dtype == DataType::kFloat32 ? 4 : 8;
-  return m >= 1 && m <= 4 && k % vec == 0;
-}
-
-cudaError_t Gemv(void* y, const void* x, const void* w, const void* bias, int m, int n, int k, DataType dtype,
-                 cudaStream_t stream) {
-  if (!GemvSupports(m, k, dtype) || !Aligned16(x) || !Aligned16(w)) return cudaErrorInvalidValue;
-  BASALT_DISPATCH_DTYPE(dtype, T,
-                        { return DispatchRows<T, T>(m, y, x, static_cast<const T*>(w), nullptr, bias, n, k, stream); });
-  return cudaErrorInvalidValue;
-}
-
-bool GemvInt8Supports(int m, int k, DataType /*dtype*/) { return m >= 1 && m <= 8 && k > 0 && k % 16 == 0; }
-
-cudaError_t GemvInt8(void* y, const void* x, const int8_t* w, const float* scale, const void* bias, int m, int n,
-                     int k, DataType dtype, cudaStream_t stream) {
-  if (!GemvInt8Supports(m, k, dtype) || !Aligned16(x) || !Aligned16(w) || scale == nullptr) {
-    return cudaErrorInvalidValue;
+bool GemvSupports(const GemvArgs& a) {
+  const int element = a.dtype == DataType::kFloat32 ? 4 : 2;
+  const int vec = a.int8_weights ? 16 : 16 / element;  // values per 16-byte load of w (and of x)
+  if (a.m < 1 || a.m > (a.int8_weights ? 8 : 4) || a.n < 1 || a.k < 1 || a.k % vec != 0) return false;
+  if (!Aligned16(a.x) || !Aligned16(a.w) || (a.int8_weights && a.scale == nullptr)) return false;
+  if (a.norm_weight != nullptr && !Aligned16(a.norm_weight)) return false;
+  switch (a.epilogue) {
+    case GemvEpilogue::kStore:
+    case GemvEpilogue::kAddInto: return true;
+    case GemvEpilogue::kGatedAct: return a.n % 2 == 0;
+    case GemvEpilogue::kRotaryCache: {
+      const RotaryKvArgs& r = a.rotary;
+      return r.head_dim % 2 == 0 && a.n == (r.num_heads + 2 * r.num_kv_heads) * r.head_dim && !r.interleaved &&
+             (r.rotary_dim == 0 || (r.rotary_dim == r.head_dim && r.inv_freq != nullptr)) &&
+             r.positions != nullptr && r.slot_mapping != nullptr;
+    }
   }
-  BASALT_DISPATCH_DTYPE(dtype, T, { return DispatchRows<T, int8_t>(m, y, x, w, scale, bias, n, k, stream); });
+  return false;
+}
+
+cudaError_t Gemv(const GemvArgs& a, cudaStream_t stream) {
+  if (!GemvSupports(a)) return cudaErrorInvalidValue;
+  BASALT_DISPATCH_DTYPE(a.dtype, T, { return DispatchRows<T>(a, stream); });
   return cudaErrorInvalidValue;
 }
 

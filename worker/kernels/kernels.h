@@ -22,6 +22,8 @@ struct DecodeAttentionArgs {
   float* partial_out;      // [num_seqs, num_heads, num_splits, head_dim] (used when num_splits > 1)
   float* partial_max;      // [num_seqs, num_heads, num_splits]
   float* partial_sum;      // [num_seqs, num_heads, num_splits]
+  int* split_counters;     // [num_seqs, num_kv_heads], zero before the launch and left zero after it:
+                           // the last split block of a (sequence, kv head) to finish merges the splits
   int num_seqs, num_heads, num_kv_heads, head_dim, block_size, max_blocks_per_seq;
   int partition_size;      // tokens per split
   int num_splits;          // fixed by the caller (CUDA graphs need a fixed grid); splits past a
@@ -39,9 +41,10 @@ bool DecodeAttentionSupportsHeadDim(int head_dim);
 cudaError_t RmsNorm(void* out, const void* in, const void* weight, int64_t rows, int hidden, int64_t in_stride,
                     float eps, bool unit_offset, DataType dtype, cudaStream_t stream);
 
-// residual += x; x = RMSNorm(residual) * weight. In place, rows contiguous.
-cudaError_t AddRmsNorm(void* x, void* residual, const void* weight, int64_t rows, int hidden, float eps,
-                       bool unit_offset, DataType dtype, cudaStream_t stream);
+// out[t, i] = act(x[t, i]) * x[t, inter + i] for x [tokens, 2 * inter].
+enum class GatedActivation { kSilu, kGeluTanh, kGelu };
+cudaError_t GatedAct(void* out, const void* x, int64_t tokens, int inter, GatedActivation act, DataType dtype,
+                     cudaStream_t stream);
 
 // Rotary embedding of q and k inside a fused qkv buffer [tokens, row_stride] (q heads, then k heads, then
 // v heads), in place, then writes k and v to the cache at slot_mapping (slot < 0: skip).
@@ -61,23 +64,38 @@ struct RotaryKvArgs {
 };
 cudaError_t RotaryAndCacheWrite(const RotaryKvArgs& args, cudaStream_t stream);
 
-// out[t, i] = act(x[t, i]) * x[t, inter + i] for x [tokens, 2 * inter].
-enum class GatedActivation { kSilu, kGeluTanh, kGelu };
-cudaError_t GatedAct(void* out, const void* x, int64_t tokens, int inter, GatedActivation act, DataType dtype,
-                     cudaStream_t stream);
-
-// y[m, n] = x[m, k] w[n, k]^T (+ bias[n]) for decode-sized m (1..4); rows contiguous. False from
-// GemvSupports: use a GEMM.
-bool GemvSupports(int m, int k, DataType dtype);
-cudaError_t Gemv(void* y, const void* x, const void* w, const void* bias, int m, int n, int k, DataType dtype,
-                 cudaStream_t stream);
-
-// The same with int8 weights and one float32 scale per row (--quantization int8): y[m, n] = scale[n] *
-// (x[m, k] w[n, k]^T) + bias[n], accumulated in float; x, y and bias in dtype. Needs k % 16 == 0 and
-// 16-byte aligned x and w (InvalidValue otherwise). False from GemvInt8Supports: DequantizeInt8, then a GEMM.
-bool GemvInt8Supports(int m, int k, DataType dtype);
-cudaError_t GemvInt8(void* y, const void* x, const int8_t* w, const float* scale, const void* bias, int m, int n,
-                     int k, DataType dtype, cudaStream_t stream);
+// Skinny products for decode-sized batches, with the small operations around a projection fused in:
+// y = epilogue(prologue(x)[m, k] w[n, k]^T (* scale[n]) (+ bias[n])).
+enum class GemvEpilogue {
+  kStore,        // y [m, n] = result
+  kAddInto,      // y [m, n] += result, in place (the residual stream), rounded like `y + Linear(x)`
+  kGatedAct,     // rows [0, n/2) are the gate, [n/2, n) the up projection: y [m, n/2] = act(gate) * up
+  kRotaryCache,  // w is the fused qkv projection: y [m, n] = qkv with q and k rotated, then k and v are
+                 // written to the cache at slot_mapping (RotaryKvArgs; rotary_dim is head_dim or 0,
+                 // not interleaved; qkv and row_stride are ignored)
+};
+struct GemvArgs {
+  void* y = nullptr;
+  const void* x = nullptr;          // [m, k] contiguous, 16-byte aligned
+  const void* w = nullptr;          // [n, k] contiguous, 16-byte aligned: dtype, or int8 with `scale`
+  const float* scale = nullptr;     // [n]: int8 weights only
+  const void* bias = nullptr;       // [n] or nullptr
+  int m = 0, n = 0, k = 0;
+  DataType dtype = DataType::kBFloat16;
+  bool int8_weights = false;
+  // Prologue: when set, x is the residual stream and the product takes RMSNorm(x) * norm_weight
+  // (* (1 + norm_weight) with norm_unit_offset), rounded like the RmsNorm kernel.
+  const void* norm_weight = nullptr;
+  float norm_eps = 0.f;
+  bool norm_unit_offset = false;
+  GemvEpilogue epilogue = GemvEpilogue::kStore;
+  GatedActivation act = GatedActivation::kSilu;  // kGatedAct
+  RotaryKvArgs rotary = {};                      // kRotaryCache
+};
+// Whether Gemv takes these arguments (m up to 4, or 8 with int8 weights; k a multiple of the 16-byte
+// vector; the epilogue's shape rules). False: use the unfused operations.
+bool GemvSupports(const GemvArgs& args);
+cudaError_t Gemv(const GemvArgs& args, cudaStream_t stream);
 
 // out[r, c] = q[r, c] * scale[r] in dtype, for r < rows, c < cols (rows contiguous).
 cudaError_t DequantizeInt8(void* out, const int8_t* q, const float* scale, int64_t rows, int64_t cols, DataType dtype,

@@ -1,5 +1,6 @@
-// RMSNorm and fused residual-add + RMSNorm, one block per row, float accumulation, rounding where
-// transformers rounds (the normalized activations to the model dtype before the weight multiply).
+// RMSNorm, one block per row, float accumulation, rounding where transformers rounds (the normalized
+// activations to the model dtype before the weight multiply). Decode-sized batches of pre-norm models
+// normalize inside the GEMV instead (gemv.cu), with the same rounding.
 #include "worker/kernels/dtype_utils.cuh"
 #include "worker/kernels/launch.cuh"
 
@@ -30,28 +31,6 @@ __global__ void RmsNormKernel(T* out, const T* in, const T* weight, int hidden, 
   }
 }
 
-template <typename T>
-__global__ void AddRmsNormKernel(T* x, T* residual, const T* weight, int hidden, float eps, bool unit_offset) {
-  AllowNextKernel();
-  WaitForPreviousKernel();
-  __shared__ float scratch[32];
-  T* xr = x + static_cast<int64_t>(blockIdx.x) * hidden;
-  T* rr = residual + static_cast<int64_t>(blockIdx.x) * hidden;
-  float sum = 0.f;
-  for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
-    const T r = FromFloat<T>(ToFloat(rr[i]) + ToFloat(xr[i]));  // the residual stream stays in T
-    rr[i] = r;
-    const float v = ToFloat(r);
-    sum += v * v;
-  }
-  const float inv = rsqrtf(BlockSum(sum, scratch) / hidden + eps);
-  for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
-    const float w = ToFloat(weight[i]);
-    const float r = ToFloat(rr[i]);
-    xr[i] = unit_offset ? FromFloat<T>(r * inv * (1.f + w)) : FromFloat<T>(w * Round<T>(r * inv));
-  }
-}
-
 int ThreadsFor(int hidden) {
   int threads = 32;
   while (threads < hidden / 4 && threads < 1024) threads *= 2;
@@ -67,17 +46,6 @@ cudaError_t RmsNorm(void* out, const void* in, const void* weight, int64_t rows,
     return LaunchKernel(RmsNormKernel<T>, dim3(static_cast<unsigned>(rows)), dim3(ThreadsFor(hidden)), 0, stream,
                         static_cast<T*>(out), static_cast<const T*>(in), static_cast<const T*>(weight), hidden,
                         in_stride, eps, unit_offset);
-  });
-  return cudaErrorInvalidValue;
-}
-
-cudaError_t AddRmsNorm(void* x, void* residual, const void* weight, int64_t rows, int hidden, float eps,
-                       bool unit_offset, DataType dtype, cudaStream_t stream) {
-  if (rows == 0) return cudaSuccess;
-  BASALT_DISPATCH_DTYPE(dtype, T, {
-    return LaunchKernel(AddRmsNormKernel<T>, dim3(static_cast<unsigned>(rows)), dim3(ThreadsFor(hidden)), 0, stream,
-                        static_cast<T*>(x), static_cast<T*>(residual), static_cast<const T*>(weight), hidden, eps,
-                        unit_offset);
   });
   return cudaErrorInvalidValue;
 }

@@ -4,11 +4,13 @@
 
 #include <torch/version.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "worker/kernels/kernels.h"
 #include "worker/model/layer_ops.h"
@@ -47,25 +49,85 @@ bool GemvEnabled() {
   return enabled;
 }
 
-bool Aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+// The GEMV's fused prologue and epilogues; BASALT_FUSE=0 runs every operation as its own kernel (the
+// baseline for measuring the fusions).
+bool FusionEnabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("BASALT_FUSE");
+    return v == nullptr || std::string(v) != "0";
+  }();
+  return enabled;
+}
+
+bool KernelActivation(Activation activation, kernels::GatedActivation& out) {
+  switch (activation) {
+    case Activation::kSilu: out = kernels::GatedActivation::kSilu; return true;
+    case Activation::kGeluTanh: out = kernels::GatedActivation::kGeluTanh; return true;
+    case Activation::kGelu: out = kernels::GatedActivation::kGelu; return true;
+    default: return false;
+  }
+}
 
 class CudaLayerOps final : public LayerOps {
  public:
   at::Tensor Linear(const at::Tensor& x, const LinearWeights& w) const override {
-    if (w.quantized()) return Int8Linear(x, w);
-    const int64_t m = x.size(0), k = x.size(1), n = w.weight.size(0);
-    if (!GemvEnabled() || x.dim() != 2 || !x.is_contiguous() || !w.weight.is_contiguous() ||
-        !Aligned16(x.data_ptr()) || !Aligned16(w.weight.data_ptr()) ||
-        (w.bias.defined() && !w.bias.is_contiguous()) ||
-        !kernels::GemvSupports(static_cast<int>(m), static_cast<int>(k), KernelType(x.scalar_type()))) {
-      return LayerOps::Linear(x, w);
+    kernels::GemvArgs a;
+    if (PrepareGemv(x, w, a) && kernels::GemvSupports(a)) return RunGemv(a, {x.size(0), a.n}, x.options());
+    return w.quantized() ? DequantizedLinear(x, w) : LayerOps::Linear(x, w);
+  }
+
+  at::Tensor NormLinear(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec,
+                        const LinearWeights& w) const override {
+    kernels::GemvArgs a;
+    if (FusionEnabled() && PrepareGemv(x, w, a) && PrepareNorm(norm, spec, a) && kernels::GemvSupports(a)) {
+      return RunGemv(a, {x.size(0), a.n}, x.options());
     }
-    at::Tensor y = at::empty({m, n}, x.options());
-    Check(kernels::Gemv(y.data_ptr(), x.data_ptr(), w.weight.data_ptr(), w.bias.defined() ? w.bias.data_ptr() : nullptr,
-                        static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), KernelType(x.scalar_type()),
-                        at::cuda::getCurrentCUDAStream()),
-          "gemv");
-    return y;
+    return LayerOps::NormLinear(x, norm, spec, w);
+  }
+
+  at::Tensor NormGatedLinear(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec,
+                             const LinearWeights& gate_up, Activation activation) const override {
+    kernels::GemvArgs a;
+    a.epilogue = kernels::GemvEpilogue::kGatedAct;
+    if (FusionEnabled() && KernelActivation(activation, a.act) && PrepareGemv(x, gate_up, a) && PrepareNorm(norm, spec, a) &&
+        kernels::GemvSupports(a)) {
+      return RunGemv(a, {x.size(0), a.n / 2}, x.options());
+    }
+    return LayerOps::NormGatedLinear(x, norm, spec, gate_up, activation);
+  }
+
+  void LinearAddInto(const at::Tensor& x, const LinearWeights& w, at::Tensor& residual) const override {
+    kernels::GemvArgs a;
+    a.epilogue = kernels::GemvEpilogue::kAddInto;
+    if (!FusionEnabled()) return LayerOps::LinearAddInto(x, w, residual);
+    if (PrepareGemv(x, w, a) && residual.is_contiguous() && residual.scalar_type() == x.scalar_type() &&
+        residual.dim() == 2 && residual.size(0) == x.size(0) && residual.size(1) == a.n && kernels::GemvSupports(a)) {
+      a.y = residual.data_ptr();
+      Check(kernels::Gemv(a, at::cuda::getCurrentCUDAStream()), "gemv");
+      return;
+    }
+    if (!w.quantized() && !w.bias.defined()) {
+      residual.addmm_(x, w.weight.t());  // cuBLAS adds in its epilogue: no separate add kernel
+    } else {
+      residual.add_(Linear(x, w));
+    }
+  }
+
+  at::Tensor NormQkvRotaryCacheWrite(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec,
+                                     const LinearWeights& qkv, const AttentionParams& params,
+                                     const RotaryEmbedding* rotary, const AttentionBatch& batch, at::Tensor& key_cache,
+                                     at::Tensor& value_cache) const override {
+    kernels::GemvArgs a;
+    a.epilogue = kernels::GemvEpilogue::kRotaryCache;
+    if (FusionEnabled() && PrepareGemv(x, qkv, a) && PrepareNorm(norm, spec, a)) {
+      a.rotary = RotaryArgs(params, rotary, batch, key_cache, value_cache, a.dtype);
+      if (kernels::GemvSupports(a)) {
+        at::Tensor projected = RunGemv(a, {x.size(0), a.n}, x.options());
+        return projected.narrow(-1, 0, static_cast<int64_t>(params.num_heads) * params.head_dim)
+            .view({x.size(0), params.num_heads, params.head_dim});
+      }
+    }
+    return LayerOps::NormQkvRotaryCacheWrite(x, norm, spec, qkv, params, rotary, batch, key_cache, value_cache);
   }
 
   at::Tensor Norm(const at::Tensor& x, const NormWeights& w, const NormSpec& spec) const override {
@@ -78,27 +140,9 @@ class CudaLayerOps final : public LayerOps {
     return out;
   }
 
-  at::Tensor AddNorm(const at::Tensor& delta, at::Tensor& residual, const NormWeights& w,
-                     const NormSpec& spec) const override {
-    if (spec.type != NormType::kRmsNorm || !delta.is_contiguous() || !residual.is_contiguous()) {
-      return LayerOps::AddNorm(delta, residual, w, spec);
-    }
-    // delta is a temporary (a sublayer's output): the normalized result overwrites it.
-    Check(kernels::AddRmsNorm(delta.data_ptr(), residual.data_ptr(), w.weight.data_ptr(), delta.size(0),
-                              static_cast<int>(delta.size(1)), static_cast<float>(spec.eps), spec.unit_offset,
-                              KernelType(delta.scalar_type()), at::cuda::getCurrentCUDAStream()),
-          "add_rms_norm");
-    return delta;
-  }
-
   at::Tensor GatedActivation(const at::Tensor& gate_up, Activation activation) const override {
     kernels::GatedActivation act;
-    switch (activation) {
-      case Activation::kSilu: act = kernels::GatedActivation::kSilu; break;
-      case Activation::kGeluTanh: act = kernels::GatedActivation::kGeluTanh; break;
-      case Activation::kGelu: act = kernels::GatedActivation::kGelu; break;
-      default: return LayerOps::GatedActivation(gate_up, activation);
-    }
+    if (!KernelActivation(activation, act)) return LayerOps::GatedActivation(gate_up, activation);
     const int64_t inter = gate_up.size(-1) / 2;
     at::Tensor out = at::empty({gate_up.size(0), inter}, gate_up.options());
     Check(kernels::GatedAct(out.data_ptr(), gate_up.data_ptr(), gate_up.size(0), static_cast<int>(inter), act,
@@ -115,49 +159,25 @@ class CudaLayerOps final : public LayerOps {
     if (qkv.dim() != 2 || qkv.stride(1) != 1) {
       return LayerOps::RotaryAndCacheWrite(qkv, params, rotary, batch, key_cache, value_cache);
     }
-    kernels::RotaryKvArgs a;
+    kernels::RotaryKvArgs a = RotaryArgs(params, rotary, batch, key_cache, value_cache, KernelType(qkv.scalar_type()));
     a.qkv = qkv.data_ptr();
     a.row_stride = qkv.stride(0);
-    a.positions = batch.positions.data_ptr<int64_t>();
-    a.inv_freq = rotary != nullptr ? rotary->inv_freq().data_ptr<float>() : nullptr;
-    a.attention_scaling = rotary != nullptr ? static_cast<float>(rotary->attention_scaling()) : 1.f;
-    a.slot_mapping = batch.slot_mapping.data_ptr<int64_t>();
-    a.key_cache = key_cache.data_ptr();
-    a.value_cache = value_cache.data_ptr();
     a.tokens = qkv.size(0);
-    a.num_heads = params.num_heads;
-    a.num_kv_heads = params.num_kv_heads;
-    a.head_dim = params.head_dim;
-    a.rotary_dim = rotary != nullptr ? rotary->rotary_dim() : 0;
-    a.interleaved = rotary != nullptr && rotary->interleaved();
-    a.dtype = KernelType(qkv.scalar_type());
     Check(kernels::RotaryAndCacheWrite(a, at::cuda::getCurrentCUDAStream()), "rotary_cache_write");
     return qkv.narrow(-1, 0, static_cast<int64_t>(params.num_heads) * params.head_dim)
         .view({qkv.size(0), params.num_heads, params.head_dim});
   }
 
-  // int8 weights (--quantization int8 only): the int8 GEMV for decode-sized batches; otherwise the weight
-  // is dequantized into the compute dtype by a kernel (one projection's worth of scratch) for cuBLAS.
-  at::Tensor Int8Linear(const at::Tensor& x, const LinearWeights& w) const {
-    if (x.dim() != 2 || !w.weight.is_contiguous() || !w.scale.is_contiguous() ||
-        (w.bias.defined() && !w.bias.is_contiguous())) {
+  // int8 weights (--quantization int8) in a batch too big for the GEMV: the weight is dequantized into the
+  // compute dtype by a kernel (one projection's worth of scratch) for cuBLAS.
+  at::Tensor DequantizedLinear(const at::Tensor& x, const LinearWeights& w) const {
+    if (x.dim() != 2 || !w.weight.is_contiguous() || !w.scale.is_contiguous()) {
       return LayerOps::Linear(x, w);  // the torch path (quantization.cc) handles any layout
     }
-    const int64_t m = x.size(0), k = x.size(1), n = w.weight.size(0);
-    const kernels::DataType type = KernelType(x.scalar_type());
-    cudaStream_t stream = at::cuda::getCurrentCUDAStream();
-    const void* bias = w.bias.defined() ? w.bias.data_ptr() : nullptr;
-    if (GemvEnabled() && x.is_contiguous() && kernels::GemvInt8Supports(static_cast<int>(m), static_cast<int>(k), type) &&
-        Aligned16(x.data_ptr()) && Aligned16(w.weight.data_ptr())) {
-      at::Tensor y = at::empty({m, n}, x.options());
-      Check(kernels::GemvInt8(y.data_ptr(), x.data_ptr(), w.weight.data_ptr<int8_t>(), w.scale.data_ptr<float>(), bias,
-                              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), type, stream),
-            "gemv_int8");
-      return y;
-    }
+    const int64_t n = w.weight.size(0), k = w.weight.size(1);
     at::Tensor dense = at::empty({n, k}, x.options());
-    Check(kernels::DequantizeInt8(dense.data_ptr(), w.weight.data_ptr<int8_t>(), w.scale.data_ptr<float>(), n, k, type,
-                                  stream),
+    Check(kernels::DequantizeInt8(dense.data_ptr(), w.weight.data_ptr<int8_t>(), w.scale.data_ptr<float>(), n, k,
+                                  KernelType(x.scalar_type()), at::cuda::getCurrentCUDAStream()),
           "dequantize_int8");
     return at::linear(x, dense, w.bias);
   }
@@ -195,6 +215,60 @@ class CudaLayerOps final : public LayerOps {
   }
 
  private:
+  // The GEMV's operands for x [m, k] times w, or false where its layout rules out the kernel (the shape
+  // rules are GemvSupports'). BASALT_GEMV=0 keeps cuBLAS everywhere.
+  static bool PrepareGemv(const at::Tensor& x, const LinearWeights& w, kernels::GemvArgs& a) {
+    if (!GemvEnabled() || x.dim() != 2 || !x.is_contiguous() || !w.weight.is_contiguous() ||
+        (w.bias.defined() && !w.bias.is_contiguous()) || (w.quantized() && !w.scale.is_contiguous())) {
+      return false;
+    }
+    a.x = x.data_ptr();
+    a.w = w.weight.data_ptr();
+    a.int8_weights = w.quantized();
+    a.scale = w.quantized() ? w.scale.data_ptr<float>() : nullptr;
+    a.bias = w.bias.defined() ? w.bias.data_ptr() : nullptr;
+    a.m = static_cast<int>(x.size(0));
+    a.n = static_cast<int>(w.weight.size(0));
+    a.k = static_cast<int>(x.size(1));
+    a.dtype = KernelType(x.scalar_type());
+    return true;
+  }
+
+  // The RMSNorm prologue; false for other norms.
+  static bool PrepareNorm(const NormWeights& norm, const NormSpec& spec, kernels::GemvArgs& a) {
+    if (spec.type != NormType::kRmsNorm || !norm.weight.is_contiguous()) return false;
+    a.norm_weight = norm.weight.data_ptr();
+    a.norm_eps = static_cast<float>(spec.eps);
+    a.norm_unit_offset = spec.unit_offset;
+    return true;
+  }
+
+  static at::Tensor RunGemv(kernels::GemvArgs& a, at::IntArrayRef shape, const at::TensorOptions& options) {
+    at::Tensor y = at::empty(shape, options);
+    a.y = y.data_ptr();
+    Check(kernels::Gemv(a, at::cuda::getCurrentCUDAStream()), "gemv");
+    return y;
+  }
+
+  static kernels::RotaryKvArgs RotaryArgs(const AttentionParams& params, const RotaryEmbedding* rotary,
+                                          const AttentionBatch& batch, at::Tensor& key_cache, at::Tensor& value_cache,
+                                          kernels::DataType dtype) {
+    kernels::RotaryKvArgs a = {};
+    a.positions = batch.positions.data_ptr<int64_t>();
+    a.inv_freq = rotary != nullptr ? rotary->inv_freq().data_ptr<float>() : nullptr;
+    a.attention_scaling = rotary != nullptr ? static_cast<float>(rotary->attention_scaling()) : 1.f;
+    a.slot_mapping = batch.slot_mapping.data_ptr<int64_t>();
+    a.key_cache = key_cache.data_ptr();
+    a.value_cache = value_cache.data_ptr();
+    a.num_heads = params.num_heads;
+    a.num_kv_heads = params.num_kv_heads;
+    a.head_dim = params.head_dim;
+    a.rotary_dim = rotary != nullptr ? rotary->rotary_dim() : 0;
+    a.interleaved = rotary != nullptr && rotary->interleaved();
+    a.dtype = dtype;
+    return a;
+  }
+
   // Prompt chunks: per sequence, the gathered context through torch's fused attention (FlashAttention
   // when the chunk is the whole context, memory-efficient attention with a mask otherwise).
   static at::Tensor PrefillAttention(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
@@ -236,6 +310,17 @@ class CudaLayerOps final : public LayerOps {
 #endif
   }
 
+  // The decode kernel's counters of finished splits, zero between launches (the kernel resets them).
+  // Allocated on first use, which is the eager warm-up before any CUDA graph capture of that size; a
+  // buffer outgrown later stays allocated, since captured graphs keep its address.
+  int* SplitCounters(int64_t count, const at::Device& device) const {
+    if (!split_counters_.defined() || split_counters_.numel() < count) {
+      if (split_counters_.defined()) outgrown_counters_.push_back(split_counters_);
+      split_counters_ = at::zeros({std::max<int64_t>(count, 4096)}, at::TensorOptions().dtype(at::kInt).device(device));
+    }
+    return split_counters_.data_ptr<int>();
+  }
+
   void RunDecodeKernel(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
                        const AttentionBatch& batch, const AttentionParams& params, int64_t num_seqs,
                        at::Tensor& out) const {
@@ -266,8 +351,10 @@ class CudaLayerOps final : public LayerOps {
       a.partial_out = partial_out.data_ptr<float>();
       a.partial_max = partial_stats[0].data_ptr<float>();
       a.partial_sum = partial_stats[1].data_ptr<float>();
+      a.split_counters = SplitCounters(num_seqs * params.num_kv_heads, q.device());
     } else {
       a.partial_out = a.partial_max = a.partial_sum = nullptr;
+      a.split_counters = nullptr;
     }
     a.scale = static_cast<float>(params.scale > 0 ? params.scale : 1.0 / std::sqrt(static_cast<double>(params.head_dim)));
     a.logit_softcap = static_cast<float>(params.logit_softcap);
@@ -275,6 +362,9 @@ class CudaLayerOps final : public LayerOps {
     a.dtype = KernelType(q.scalar_type());
     Check(kernels::DecodeAttention(a, at::cuda::getCurrentCUDAStream()), "decode_attention");
   }
+
+  mutable at::Tensor split_counters_;
+  mutable std::vector<at::Tensor> outgrown_counters_;
 };
 
 }  // namespace

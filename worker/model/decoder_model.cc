@@ -69,11 +69,18 @@ bool DecoderModel::SupportsCudaGraphs() const {
   return true;
 }
 
-at::Tensor DecoderModel::AttentionBlock(int layer, const at::Tensor& x, const AttentionBatch& batch,
-                                        KvCache& cache) const {
+at::Tensor DecoderModel::SelfAttention(int layer, const at::Tensor& x, const NormWeights* norm,
+                                       const AttentionBatch& batch, KvCache& cache) const {
   const AttentionSpec& a = spec_.attention;
   const LayerWeights& w = weights_.layers[layer];
-  at::Tensor qkv = ops_->Linear(x, w.qkv);
+  const AttentionParams& params = layer_params_[layer];
+  at::Tensor key_cache = cache.key(layer), value_cache = cache.value(layer);
+  if (!a.qk_norm && norm != nullptr) {
+    at::Tensor q = ops_->NormQkvRotaryCacheWrite(x, *norm, spec_.norm, w.qkv, params, rotary_.get(), batch, key_cache,
+                                                 value_cache);
+    return ops_->Attention(q, key_cache, value_cache, batch, params);
+  }
+  at::Tensor qkv = norm != nullptr ? ops_->NormLinear(x, *norm, spec_.norm, w.qkv) : ops_->Linear(x, w.qkv);
   if (a.qk_norm) {
     // Qwen3: RMSNorm over each head of q and k, before the rotation.
     const int64_t tokens = x.size(0);
@@ -85,10 +92,13 @@ at::Tensor DecoderModel::AttentionBlock(int layer, const at::Tensor& x, const At
     qkv = at::cat({q.reshape({tokens, q_size}), k.reshape({tokens, kv_size}), qkv.narrow(-1, q_size + kv_size, kv_size)},
                   -1);
   }
-  const AttentionParams& params = layer_params_[layer];
-  at::Tensor key_cache = cache.key(layer), value_cache = cache.value(layer);
   at::Tensor q = ops_->RotaryAndCacheWrite(qkv, params, rotary_.get(), batch, key_cache, value_cache);
-  return ops_->Linear(ops_->Attention(q, key_cache, value_cache, batch, params), w.o);
+  return ops_->Attention(q, key_cache, value_cache, batch, params);
+}
+
+at::Tensor DecoderModel::AttentionBlock(int layer, const at::Tensor& x, const AttentionBatch& batch,
+                                        KvCache& cache) const {
+  return ops_->Linear(SelfAttention(layer, x, nullptr, batch, cache), weights_.layers[layer].o);
 }
 
 at::Tensor DecoderModel::CrossAttentionBlock(int layer, const at::Tensor& x, const AttentionBatch& batch) const {
@@ -110,26 +120,28 @@ std::shared_ptr<const EncoderState> DecoderModel::MakeEncoderState(const at::Ten
   return state;
 }
 
+at::Tensor DecoderModel::MlpHidden(int layer, const at::Tensor& x, const NormWeights* norm) const {
+  const LinearWeights& gate_up = weights_.layers[layer].gate_up;
+  const Activation act = spec_.mlp.activation;
+  if (spec_.mlp.gated) {
+    return norm != nullptr ? ops_->NormGatedLinear(x, *norm, spec_.norm, gate_up, act)
+                           : ops_->GatedActivation(ops_->Linear(x, gate_up), act);
+  }
+  return ApplyActivation(norm != nullptr ? ops_->NormLinear(x, *norm, spec_.norm, gate_up) : ops_->Linear(x, gate_up),
+                         act);
+}
+
 at::Tensor DecoderModel::Mlp(int layer, const at::Tensor& x) const {
-  const LayerWeights& w = weights_.layers[layer];
-  at::Tensor h = ops_->Linear(x, w.gate_up);
-  h = spec_.mlp.gated ? ops_->GatedActivation(h, spec_.mlp.activation) : ApplyActivation(h, spec_.mlp.activation);
-  return ops_->Linear(h, w.down);
+  return ops_->Linear(MlpHidden(layer, x, nullptr), weights_.layers[layer].down);
 }
 
 at::Tensor DecoderModel::ForwardPreNorm(at::Tensor x, const AttentionBatch& batch, KvCache& cache,
                                         const at::Tensor& logits_indices) const {
   at::Tensor residual = x;
-  at::Tensor h = ops_->Norm(residual, weights_.layers[0].input_norm, spec_.norm);
   for (int layer = 0; layer < spec_.num_layers; ++layer) {
     const LayerWeights& w = weights_.layers[layer];
-    h = ops_->AddNorm(AttentionBlock(layer, h, batch, cache), residual, w.post_attention_norm, spec_.norm);
-    at::Tensor mlp = Mlp(layer, h);
-    if (layer + 1 < spec_.num_layers) {
-      h = ops_->AddNorm(mlp, residual, weights_.layers[layer + 1].input_norm, spec_.norm);
-    } else {
-      residual = residual + mlp;
-    }
+    ops_->LinearAddInto(SelfAttention(layer, residual, &w.input_norm, batch, cache), w.o, residual);
+    ops_->LinearAddInto(MlpHidden(layer, residual, &w.post_attention_norm), w.down, residual);
   }
   at::Tensor selected = residual.index_select(0, logits_indices);
   return spec_.final_norm ? ops_->Norm(selected, weights_.final_norm, spec_.norm) : selected;

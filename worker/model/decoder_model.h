@@ -46,11 +46,18 @@ class DecoderModel final : public GenerativeModel {
 
  private:
   DecoderModel(ModelSpec spec, ModelWeights weights, at::ScalarType dtype, at::Device device);
+  // Self-attention up to, not including, the output projection; with `norm`, x is normalized first
+  // (fused into the qkv projection where LayerOps can).
+  at::Tensor SelfAttention(int layer, const at::Tensor& x, const NormWeights* norm, const AttentionBatch& batch,
+                           KvCache& cache) const;
   at::Tensor AttentionBlock(int layer, const at::Tensor& x, const AttentionBatch& batch, KvCache& cache) const;
   at::Tensor CrossAttentionBlock(int layer, const at::Tensor& x, const AttentionBatch& batch) const;
+  // The MLP up to, not including, the down projection; `norm` as for SelfAttention.
+  at::Tensor MlpHidden(int layer, const at::Tensor& x, const NormWeights* norm) const;
   at::Tensor Mlp(int layer, const at::Tensor& x) const;
-  // Pre-norm sequential layers (Llama and most families), written around the residual stream so that
-  // "residual += sublayer output; normalize" is one fused operation.
+  // Pre-norm sequential layers (Llama and most families), written around the residual stream: each
+  // sublayer's norm goes into its first projection and its last projection adds into the stream, so on
+  // CUDA a decode step runs five kernels per layer (LayerOps' fused forms).
   at::Tensor ForwardPreNorm(at::Tensor x, const AttentionBatch& batch, KvCache& cache,
                             const at::Tensor& logits_indices) const;
   // The other layouts (parallel residual, sandwich and post norms, cross-attention), plain torch.

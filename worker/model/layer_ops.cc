@@ -10,12 +10,6 @@ at::Tensor LayerOps::Norm(const at::Tensor& x, const NormWeights& w, const NormS
   return ApplyNorm(x, w, spec);
 }
 
-at::Tensor LayerOps::AddNorm(const at::Tensor& delta, at::Tensor& residual, const NormWeights& w,
-                             const NormSpec& spec) const {
-  residual = residual + delta;
-  return ApplyNorm(residual, w, spec);
-}
-
 at::Tensor LayerOps::GatedActivation(const at::Tensor& gate_up, Activation activation) const {
   auto parts = gate_up.chunk(2, -1);
   return ApplyActivation(parts[0], activation) * parts[1];
@@ -34,6 +28,28 @@ at::Tensor LayerOps::RotaryAndCacheWrite(at::Tensor& qkv, const AttentionParams&
   key_cache.flatten(0, 1).index_copy_(0, batch.slot_mapping, k);
   value_cache.flatten(0, 1).index_copy_(0, batch.slot_mapping, v);
   return q;
+}
+
+at::Tensor LayerOps::NormLinear(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec,
+                                const LinearWeights& w) const {
+  return Linear(Norm(x, norm, spec), w);
+}
+
+at::Tensor LayerOps::NormGatedLinear(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec,
+                                     const LinearWeights& gate_up, Activation activation) const {
+  return GatedActivation(NormLinear(x, norm, spec, gate_up), activation);
+}
+
+void LayerOps::LinearAddInto(const at::Tensor& x, const LinearWeights& w, at::Tensor& residual) const {
+  residual = residual + Linear(x, w);
+}
+
+at::Tensor LayerOps::NormQkvRotaryCacheWrite(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec,
+                                             const LinearWeights& qkv, const AttentionParams& params,
+                                             const RotaryEmbedding* rotary, const AttentionBatch& batch,
+                                             at::Tensor& key_cache, at::Tensor& value_cache) const {
+  at::Tensor projected = NormLinear(x, norm, spec, qkv);
+  return RotaryAndCacheWrite(projected, params, rotary, batch, key_cache, value_cache);
 }
 
 at::Tensor LayerOps::Attention(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,

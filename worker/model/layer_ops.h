@@ -22,10 +22,6 @@ class LayerOps {
 
   virtual at::Tensor Norm(const at::Tensor& x, const NormWeights& w, const NormSpec& spec) const;
 
-  // residual += delta; returns Norm(residual). `residual` is updated in place.
-  virtual at::Tensor AddNorm(const at::Tensor& delta, at::Tensor& residual, const NormWeights& w,
-                             const NormSpec& spec) const;
-
   // act(gate) * up for gate_up [T, 2 * inter].
   virtual at::Tensor GatedActivation(const at::Tensor& gate_up, Activation activation) const;
 
@@ -34,6 +30,22 @@ class LayerOps {
   virtual at::Tensor RotaryAndCacheWrite(at::Tensor& qkv, const AttentionParams& params, const RotaryEmbedding* rotary,
                                          const AttentionBatch& batch, at::Tensor& key_cache,
                                          at::Tensor& value_cache) const;
+
+  // The pre-norm layer's fused forms. The defaults compose the operations above; CUDA runs each as one
+  // GEMV with the norm in its prologue and the rest in its epilogue when the batch is decode-sized.
+  // Linear(Norm(x)).
+  virtual at::Tensor NormLinear(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec,
+                                const LinearWeights& w) const;
+  // GatedActivation(Linear(Norm(x), gate_up)).
+  virtual at::Tensor NormGatedLinear(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec,
+                                     const LinearWeights& gate_up, Activation activation) const;
+  // residual = residual + Linear(x): in place where the implementation can, rounded as that expression.
+  virtual void LinearAddInto(const at::Tensor& x, const LinearWeights& w, at::Tensor& residual) const;
+  // RotaryAndCacheWrite(Linear(Norm(x), qkv)); returns q [T, H, D].
+  virtual at::Tensor NormQkvRotaryCacheWrite(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec,
+                                             const LinearWeights& qkv, const AttentionParams& params,
+                                             const RotaryEmbedding* rotary, const AttentionBatch& batch,
+                                             at::Tensor& key_cache, at::Tensor& value_cache) const;
 
   // Attention of q [T, H, D] over the cache; returns [T, H * D].
   virtual at::Tensor Attention(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
