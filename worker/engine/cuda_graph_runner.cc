@@ -14,7 +14,12 @@ struct CudaGraphRunner::Graph {
   at::cuda::CUDAGraph graph;
   model::AttentionBatch batch;  // views of the static buffers
   at::Tensor logits, hidden;    // outputs, at fixed addresses
+  at::Tensor greedy;            // [B, 2] float32: argmax id, its raw logprob
 };
+
+int64_t CudaGraphRunner::InputBytes(int bucket, int max_blocks_per_seq) {
+  return static_cast<int64_t>(bucket) * (3 * sizeof(int64_t) + (max_blocks_per_seq + 1) * sizeof(int32_t));
+}
 
 CudaGraphRunner::CudaGraphRunner(const model::DecoderModel& model, model::KvCache& cache, int max_batch,
                                  int max_blocks_per_seq)
@@ -24,14 +29,10 @@ CudaGraphRunner::CudaGraphRunner(const model::DecoderModel& model, model::KvCach
   }
   if (buckets_.empty() || buckets_.back() < max_batch) buckets_.push_back(max_batch);
   const int64_t n = buckets_.back();
-  auto longs = at::TensorOptions().dtype(at::kLong).device(model.device());
-  auto ints = at::TensorOptions().dtype(at::kInt).device(model.device());
-  input_ids_ = at::zeros({n}, longs);
-  positions_ = at::zeros({n}, longs);
-  slots_ = at::full({n}, -1, longs);
-  block_tables_ = at::zeros({n, max_blocks_per_seq}, ints);
-  context_lens_ = at::ones({n}, ints);
-  logits_indices_ = at::arange(n, longs);
+  const int64_t bytes = InputBytes(static_cast<int>(n), max_blocks_per_seq);
+  inputs_device_ = at::zeros({bytes}, at::TensorOptions().dtype(at::kByte).device(model.device()));
+  inputs_host_ = at::zeros({bytes}, at::TensorOptions().dtype(at::kByte).pinned_memory(true));
+  logits_indices_ = at::arange(n, at::TensorOptions().dtype(at::kLong).device(model.device()));
   // Largest first: smaller graphs then fit in the memory pool the first one allocated.
   for (auto it = buckets_.rbegin(); it != buckets_.rend(); ++it) Capture(*it);
   spdlog::info("captured {} CUDA graphs for decode batches up to {}", graphs_.size(), n);
@@ -52,22 +53,37 @@ void CudaGraphRunner::Capture(int batch) {
   for (int s = 0; s <= batch; ++s) b.query_start.push_back(s);
   b.context_lens.assign(batch, 1);
   b.block_tables.assign(batch, {0});
-  b.positions = positions_.narrow(0, 0, batch);
-  b.slot_mapping = slots_.narrow(0, 0, batch);
-  b.block_table_tensor = block_tables_.narrow(0, 0, batch);
-  b.context_lens_tensor = context_lens_.narrow(0, 0, batch);
+  // Views of the input buffer in this bucket's layout (InputBytes). The warm-up and capture step: every
+  // row attends to one token of block 0 and writes no cache slot.
+  const int64_t long_bytes = 3 * sizeof(int64_t) * static_cast<int64_t>(batch);
+  at::Tensor longs = inputs_device_.narrow(0, 0, long_bytes).view(at::kLong).view({3, batch});
+  at::Tensor ints = inputs_device_.narrow(0, long_bytes, InputBytes(batch, max_blocks_per_seq_) - long_bytes).view(at::kInt);
+  at::Tensor ids = longs[0];
+  b.positions = longs[1];
+  b.slot_mapping = longs[2];
+  b.block_table_tensor = ints.narrow(0, 0, static_cast<int64_t>(batch) * max_blocks_per_seq_).view({batch, max_blocks_per_seq_});
+  b.context_lens_tensor = ints.narrow(0, static_cast<int64_t>(batch) * max_blocks_per_seq_, batch);
   b.max_context_len = static_cast<int64_t>(max_blocks_per_seq_) * cache_.block_size();
   b.decode_only = true;
-  at::Tensor ids = input_ids_.narrow(0, 0, batch), indices = logits_indices_.narrow(0, 0, batch);
+  at::Tensor indices = logits_indices_.narrow(0, 0, batch);
 
   at::cuda::CUDAStream stream = at::cuda::getStreamFromPool();
   {
     at::cuda::CUDAStreamGuard guard(stream);
+    ids.zero_();  // the buffer holds the previous (larger) bucket's layout
+    b.positions.zero_();
+    b.slot_mapping.fill_(-1);
+    b.block_table_tensor.zero_();
+    b.context_lens_tensor.fill_(1);
     model_.Forward(ids, b, cache_, indices);  // warm-up: lazy initialization stays out of the graph
     stream.synchronize();
     const at::cuda::MempoolId_t pool = graphs_.empty() ? at::cuda::MempoolId_t{0, 0} : graphs_.begin()->second->graph.pool();
     graph->graph.capture_begin(pool);
     auto out = model_.Forward(ids, b, cache_, indices);
+    // The sampler's greedy choice and the logprob it reports: argmax and log_softmax at it.
+    at::Tensor choice = out.logits.argmax(-1);
+    at::Tensor logprob = out.logits.gather(1, choice.unsqueeze(1)).squeeze(1) - at::logsumexp(out.logits, -1);
+    graph->greedy = at::stack({choice.to(at::kFloat), logprob}, 1);
     graph->graph.capture_end();
     graph->logits = out.logits;
     graph->hidden = out.hidden;
@@ -91,17 +107,20 @@ StepLogits CudaGraphRunner::Run(const StepPlan& plan) {
   const int batch = static_cast<int>(plan.chunks.size());
   const int bucket = BucketFor(batch);
   const int block_size = cache_.block_size();
-  // Host staging in one buffer: ids, positions, slots (int64) then tables and lengths (int32).
-  std::vector<int64_t> longs(3 * bucket, 0);
-  std::vector<int32_t> ints(static_cast<size_t>(bucket) * (max_blocks_per_seq_ + 1), 0);
-  int64_t* ids = longs.data();
+  // Host staging in the bucket's layout (InputBytes): ids, positions, slots, then tables and lengths.
+  // The previous step's copy is done: its sampling waited for the device.
+  const int64_t bytes = InputBytes(bucket, max_blocks_per_seq_);
+  uint8_t* host = inputs_host_.data_ptr<uint8_t>();
+  int64_t* ids = reinterpret_cast<int64_t*>(host);
   int64_t* positions = ids + bucket;
   int64_t* slots = positions + bucket;
-  int32_t* tables = ints.data();
+  int32_t* tables = reinterpret_cast<int32_t*>(slots + bucket);
   int32_t* lengths = tables + static_cast<size_t>(bucket) * max_blocks_per_seq_;
   for (int s = 0; s < bucket; ++s) {
-    if (s >= batch) {  // padding: attends to one (unused) token, writes nothing
+    if (s >= batch) {  // padding: attends to one token of block 0, writes nothing
+      ids[s] = positions[s] = 0;
       slots[s] = -1;
+      tables[static_cast<size_t>(s) * max_blocks_per_seq_] = 0;
       lengths[s] = 1;
       continue;
     }
@@ -113,19 +132,14 @@ StepLogits CudaGraphRunner::Run(const StepPlan& plan) {
     std::copy(seq.block_table.begin(), seq.block_table.end(), tables + static_cast<size_t>(s) * max_blocks_per_seq_);
     lengths[s] = pos + 1;
   }
-  at::Tensor host_longs = at::from_blob(longs.data(), {3, bucket}, at::kLong);
-  input_ids_.narrow(0, 0, bucket).copy_(host_longs[0]);
-  positions_.narrow(0, 0, bucket).copy_(host_longs[1]);
-  slots_.narrow(0, 0, bucket).copy_(host_longs[2]);
-  block_tables_.narrow(0, 0, bucket)
-      .copy_(at::from_blob(tables, {bucket, max_blocks_per_seq_}, at::kInt));
-  context_lens_.narrow(0, 0, bucket).copy_(at::from_blob(lengths, {bucket}, at::kInt));
+  inputs_device_.narrow(0, 0, bytes).copy_(inputs_host_.narrow(0, 0, bytes), /*non_blocking=*/true);
 
   Graph& graph = *graphs_.at(bucket);
   graph.graph.replay();
   StepLogits out;
   out.logits = graph.logits.narrow(0, 0, batch);
   out.hidden = graph.hidden.narrow(0, 0, batch);
+  out.greedy = graph.greedy.narrow(0, 0, batch);
   for (int s = 0; s < batch; ++s) {
     out.first_row.push_back(s);
     out.num_rows.push_back(1);

@@ -382,7 +382,7 @@ void EngineImpl::SampleAndAppend(const StepPlan& plan, const StepLogits& logits)
   for (size_t i = 0; identity && i < rows.size(); ++i) identity = rows[i] == static_cast<int64_t>(i);
   at::Tensor selected = identity ? logits.logits
                                  : logits.logits.index_select(0, at::tensor(rows, at::kLong).to(logits.logits.device()));
-  std::vector<SampledToken> sampled = sampler_->Sample(selected, sampling_rows);
+  std::vector<SampledToken> sampled = sampler_->Sample(selected, sampling_rows, identity ? logits.greedy : at::Tensor());
   for (size_t i = 0; i < seqs.size(); ++i) {
     seqs[i]->tokens.push_back(sampled[i].id);
     RecordToken(seqs[i], sampled[i].logprob, sampled[i].top);

@@ -16,6 +16,9 @@ namespace basalt::engine {
 struct StepLogits {
   at::Tensor logits;  // [rows, vocab] float32
   at::Tensor hidden;  // [rows, hidden]
+  // [rows, 2] float32 (argmax id, its raw logprob) when the step computed them on the device (CUDA graph
+  // steps); undefined otherwise. Lets a greedy step skip the sampler's device work.
+  at::Tensor greedy;
   // Per chunk: the first logits row and how many rows it has (0 when it needs none). The rows are
   // positions chunk.start .. chunk.start + num_rows - 1 when all positions were asked for, else the
   // last position only.

@@ -147,8 +147,25 @@ at::Tensor Sampler::FilterTopKTopPMinP(at::Tensor logits, const std::vector<Samp
   return logits;
 }
 
-std::vector<SampledToken> Sampler::Sample(const at::Tensor& logits_in, const std::vector<SamplingRow>& rows) const {
+bool Sampler::IsPlainGreedy(const SamplingRow& row) {
+  const SamplingOptions& o = *row.options;
+  return o.temperature <= 0.0f && o.logit_bias.empty() && o.repetition_penalty == 1.0f && o.frequency_penalty == 0.0f &&
+         o.presence_penalty == 0.0f && !row.suppress_stop_tokens && row.forced_token < 0 && row.top_logprobs == 0;
+}
+
+std::vector<SampledToken> Sampler::Sample(const at::Tensor& logits_in, const std::vector<SamplingRow>& rows,
+                                          const at::Tensor& greedy) const {
   const int64_t batch = static_cast<int64_t>(rows.size());
+  if (greedy.defined() && greedy.size(0) == batch && std::all_of(rows.begin(), rows.end(), IsPlainGreedy)) {
+    const at::Tensor host = greedy.to(at::kCPU).contiguous();
+    const float* data = host.data_ptr<float>();
+    std::vector<SampledToken> result(batch);
+    for (int64_t r = 0; r < batch; ++r) {
+      result[r].id = static_cast<int32_t>(data[2 * r]);
+      result[r].logprob = data[2 * r + 1];
+    }
+    return result;
+  }
   const at::Device device = logits_in.device();
   at::Tensor logits = logits_in.to(at::kFloat);
   at::Tensor raw_logprobs = at::log_softmax(logits, -1);

@@ -34,13 +34,19 @@ class Sampler {
  public:
   Sampler(int vocab_size, std::vector<int32_t> eos_token_ids);
 
-  std::vector<SampledToken> Sample(const at::Tensor& logits, const std::vector<SamplingRow>& rows) const;
+  // `greedy`, when defined, holds each row's argmax and its raw logprob ([rows, 2] float32, computed with
+  // the logits, as CUDA graph steps do): a batch of plain greedy rows (no processors, no top logprobs)
+  // then costs one small copy to the host.
+  std::vector<SampledToken> Sample(const at::Tensor& logits, const std::vector<SamplingRow>& rows,
+                                   const at::Tensor& greedy = at::Tensor()) const;
 
   // The logits processors alone (logit bias, min_tokens suppression, penalties), for strategies that
   // choose tokens themselves (contrastive search).
   at::Tensor ApplyPenalties(at::Tensor logits, const std::vector<SamplingRow>& rows) const;
 
  private:
+  // True when the row's token is the raw argmax and nothing else is reported.
+  static bool IsPlainGreedy(const SamplingRow& row);
   at::Tensor FilterTopKTopPMinP(at::Tensor logits, const std::vector<SamplingRow>& rows) const;
   // Rows with a forced token: -inf everywhere else (after every other processor, as transformers orders them).
   at::Tensor ForceTokens(at::Tensor logits, const std::vector<SamplingRow>& rows) const;
