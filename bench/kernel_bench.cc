@@ -9,12 +9,16 @@
 #include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
 
+#include <torch/version.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <vector>
 
 #include "worker/model/layer_ops.h"
+#include "worker/model/paged_attention.h"
 #include "worker/model/quantization.h"
 
 namespace {
@@ -43,6 +47,52 @@ double MedianMs(const std::function<void(int)>& fn, int reps = 20) {
   }
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
+}
+
+// Decode attention over a paged cache (TinyLlama: 32 heads, 4 kv heads, dim 64, blocks of 16 tokens in
+// shuffled order) against torch's scaled_dot_product_attention over the same context stored contiguously
+// (no paging), and the bandwidth of reading K and V once.
+void BenchDecodeAttention(basalt::model::LayerOps& ops) {
+  const int heads = 32, kv_heads = 4, dim = 64, block_size = 16;
+  auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
+  std::printf("\n%-26s %4s %12s %12s %10s %10s\n", "decode attention [context]", "B", "sdpa us", "basalt us",
+              "sdpa GB/s", "basalt GB/s");
+  for (int context : {256, 1024}) {
+    for (int batch : {1, 8, 32, 128}) {
+      const int blocks_per_seq = (context + block_size - 1) / block_size;
+      const int num_blocks = batch * blocks_per_seq;
+      at::Tensor key_cache = at::randn({num_blocks, block_size, kv_heads, dim}, bf16);
+      at::Tensor value_cache = at::randn_like(key_cache);
+      at::Tensor order = at::randperm(num_blocks, at::TensorOptions().dtype(at::kInt)).view({batch, blocks_per_seq});
+      basalt::model::AttentionBatch b;
+      b.query_start.push_back(0);
+      for (int s = 0; s < batch; ++s) {
+        const int32_t* row = order[s].data_ptr<int32_t>();
+        b.block_tables.emplace_back(row, row + blocks_per_seq);
+        b.context_lens.push_back(context);
+        b.query_start.push_back(s + 1);
+      }
+      b.block_table_tensor = order.to(at::kCUDA);
+      b.context_lens_tensor = at::full({batch}, context, at::TensorOptions().dtype(at::kInt).device(at::kCUDA));
+      b.decode_only = true;
+      basalt::model::AttentionParams params{heads, kv_heads, dim, 0, std::nullopt, 0, {}};
+      at::Tensor q = at::randn({batch, heads, dim}, bf16);
+      const double t_ours = MedianMs([&](int) { ops.Attention(q, key_cache, value_cache, b, params); });
+      // The same context, contiguous, through torch's fused attention.
+      at::Tensor q4 = q.unsqueeze(2);
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+      at::Tensor k = at::randn({batch, kv_heads, context, dim}, bf16), v = at::randn_like(k);
+      const double t_sdpa = MedianMs([&](int) {
+        at::scaled_dot_product_attention(q4, k, v, std::nullopt, 0.0, false, std::nullopt, /*enable_gqa=*/true);
+      });
+#else  // no grouped-query SDPA before torch 2.5: no baseline
+      const double t_sdpa = std::nan("");
+#endif
+      const double bytes = 2.0 * batch * context * kv_heads * dim * 2;
+      std::printf("%-26s %4d %12.1f %12.1f %10.0f %10.0f\n", std::to_string(context).c_str(), batch, t_sdpa * 1e3,
+                  t_ours * 1e3, bytes / t_sdpa / 1e6, bytes / t_ours / 1e6);
+    }
+  }
 }
 
 }  // namespace
@@ -75,5 +125,6 @@ int main() {
                   t_ours * 1e3, bytes / t_torch / 1e6, bytes / t_ours / 1e6, t_int8 * 1e3, int8_bytes / t_int8 / 1e6);
     }
   }
+  BenchDecodeAttention(*ops);
   return 0;
 }
