@@ -1,5 +1,5 @@
 #pragma once
-// Decode steps replayed from CUDA graphs. A decode step of B sequences runs ~10 kernels per layer; as
+// Decode steps replayed from CUDA graphs. A decode step of B sequences runs 5-10 kernels per layer; as
 // separate launches their CPU cost and gaps exceed the GPU work at small B. At start-up, one graph per
 // batch-size bucket is captured over static input buffers; a step pads its batch to the next bucket,
 // copies its inputs into the buffers (one host-to-device copy) and replays. The graph also computes each
