@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/fs/read_file.h"
+#include "common/fs/safetensors_header.h"
 #include "common/json/json.h"
 
 namespace basalt::bench {
@@ -117,25 +118,14 @@ absl::Status WriteRandomLlama(const std::string& dir, const LlamaShape& s, const
     tensors.push_back({p + "mlp.up_proj.weight", {s.intermediate, s.hidden}});
     tensors.push_back({p + "mlp.down_proj.weight", {s.hidden, s.intermediate}});
   }
-  std::string header = "{";
-  uint64_t offset = 0;
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    uint64_t n = 2;
-    std::string shape;
-    for (int64_t d : tensors[i].shape) {
-      n *= d;
-      absl::StrAppend(&shape, shape.empty() ? "" : ",", d);
-    }
-    absl::StrAppend(&header, i ? "," : "", "\"", tensors[i].name, "\":{\"dtype\":\"BF16\",\"shape\":[", shape,
-                    "],\"data_offsets\":[", offset, ",", offset + n, "]}");
-    offset += n;
+  std::vector<fs::SafetensorsEntry> entries;
+  for (const TensorSpec& t : tensors) {
+    uint64_t n = 1;
+    for (int64_t d : t.shape) n *= d;
+    entries.push_back({t.name, "BF16", t.shape, 2 * n});
   }
-  header += "}";
-  while (header.size() % 8 != 0) header += ' ';
   std::ofstream out(dir + "/model.safetensors", std::ios::binary);
-  const uint64_t header_len = header.size();
-  out.write(reinterpret_cast<const char*>(&header_len), 8);
-  out << header;
+  out << fs::SafetensorsHeader(entries);
   Normal normal(seed);
   std::vector<uint16_t> buffer;
   const uint16_t one = ToBf16(1.0f);

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "common/fs/safetensors_header.h"
 #include "tests/worker/reference_cases.h"
 #include "worker/engine/blocking_generate.h"
 #include "worker/engine/engine.h"
@@ -68,7 +68,8 @@ fsys::path WriteRoundedCheckpoint(const std::string& name) {
   auto file = model::SafetensorsFile::Open((from / "model.safetensors").string());
   EXPECT_TRUE(file.ok()) << file.status();
   if (!file.ok()) return to;
-  std::string header = "{", data;
+  std::vector<fs::SafetensorsEntry> entries;
+  std::string data;
   for (const auto& [tensor_name, view] : (*file)->tensors()) {
     auto type = model::ToScalarType(view.dtype);
     EXPECT_TRUE(type.ok()) << type.status();
@@ -79,17 +80,12 @@ fsys::path WriteRoundedCheckpoint(const std::string& name) {
       const model::Int8Rows rows = model::QuantizeInt8Rows(t);
       t = model::DequantizeInt8(rows.q, rows.scale, at::kFloat).contiguous();
     }
-    const size_t begin = data.size(), bytes = static_cast<size_t>(t.numel()) * sizeof(float);
+    const size_t bytes = static_cast<size_t>(t.numel()) * sizeof(float);
     data.append(static_cast<const char*>(t.data_ptr()), bytes);
-    absl::StrAppend(&header, header.size() > 1 ? "," : "", "\"", tensor_name, "\":{\"dtype\":\"F32\",\"shape\":[",
-                    absl::StrJoin(view.shape, ","), "],\"data_offsets\":[", begin, ",", begin + bytes, "]}");
+    entries.push_back({tensor_name, "F32", view.shape, bytes});
   }
-  header += "}";
-  while (header.size() % 8 != 0) header += ' ';
-  const uint64_t header_len = header.size();
   std::ofstream out(to / "model.safetensors", std::ios::binary);
-  out.write(reinterpret_cast<const char*>(&header_len), 8);
-  out << header << data;
+  out << fs::SafetensorsHeader(entries) << data;
   return to;
 }
 

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "common/fs/safetensors_header.h"
+
 namespace basalt::model {
 namespace {
 
@@ -66,6 +68,25 @@ TEST(SafetensorsTest, ShardedDirectoryWithIndex) {
   std::memcpy(&read, (*files)->Find("b")->data + 8, 4);
   EXPECT_EQ(read, 5.0f);
   EXPECT_EQ((*files)->TotalBytes(), 20u);
+}
+
+// What the repository's writers emit (common/fs/safetensors_header.h) reads back tensor by tensor.
+TEST(SafetensorsTest, WrittenHeaderReadsBack) {
+  const std::string path = TempDir() + "/model.safetensors";
+  const float a[3] = {1.5f, -2.f, 3.25f};
+  const uint16_t b[4] = {1, 2, 3, 4};
+  std::string data(reinterpret_cast<const char*>(a), sizeof(a));
+  data.append(reinterpret_cast<const char*>(b), sizeof(b));
+  WriteFile(path, fs::SafetensorsHeader({{"a", "F32", {3}, sizeof(a)}, {"b.weight", "BF16", {2, 2}, sizeof(b)}}) + data);
+  auto file = SafetensorsFile::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  const auto& tensors = (*file)->tensors();
+  ASSERT_EQ(tensors.size(), 2u);
+  EXPECT_EQ(tensors.at("a").dtype, DType::kF32);
+  EXPECT_EQ(std::memcmp(tensors.at("a").data, a, sizeof(a)), 0);
+  EXPECT_EQ(tensors.at("b.weight").dtype, DType::kBF16);
+  EXPECT_EQ(tensors.at("b.weight").shape, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(std::memcmp(tensors.at("b.weight").data, b, sizeof(b)), 0);
 }
 
 TEST(SafetensorsTest, BrokenFilesAreClearErrors) {
