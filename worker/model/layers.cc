@@ -1,7 +1,6 @@
 #include "worker/model/layers.h"
 
-#include <vector>
-
+#include "worker/model/cpu_skinny_linear.h"
 #include "worker/model/quantization.h"
 
 namespace basalt::model {
@@ -18,25 +17,21 @@ at::Tensor ApplyNorm(const at::Tensor& x, const NormWeights& w, const NormSpec& 
 
 namespace {
 
-// Decode steps of one or two sequences on the CPU: OpenBLAS's sgemm behind at::linear packs the whole
-// weight on every call at these shapes, while sgemv streams it once. Measured on this project's 2-core
-// CI machine, one thread, float32, [rows x 384] weights: at one row 2048 rows 208 -> 49 us, 8192 rows
-// 2867 -> 558 us; at two rows 1152 rows 116 -> 58 us. Below ~1024 output rows sgemm is as fast or faster.
-bool UseCpuGemv(const at::Tensor& x, const at::Tensor& weight) {
-  return x.device().is_cpu() && x.dim() == 2 && x.size(0) <= 2 && weight.dim() == 2 && weight.size(0) >= 1024 &&
-         x.scalar_type() == at::kFloat && weight.scalar_type() == at::kFloat;
+// Decode steps of a few sequences on the CPU take the one-pass kernel (cpu_skinny_linear.h) where it
+// beats OpenBLAS's sgemm, which packs the whole weight on every call. Measured on this project's 2-core
+// CI machine, one thread, float32, weight [n x 384]: n = 2048 at 1 / 2 / 4 rows 238 / 264 / 278 us ->
+// 55 / 132 / 176 us; n = 8192 1897 / 1771 / 1896 -> 225 / 357 / 718 us; at 8 rows, and for matrices
+// under ~1024 x 256, sgemm is as fast or faster.
+bool UseCpuSkinny(const at::Tensor& x, const at::Tensor& weight) {
+  return x.device().is_cpu() && x.dim() == 2 && x.size(0) <= 4 && weight.dim() == 2 && weight.size(0) >= 1024 &&
+         weight.size(1) >= 256 && x.scalar_type() == at::kFloat && weight.scalar_type() == at::kFloat;
 }
 
 }  // namespace
 
 at::Tensor ApplyLinear(const at::Tensor& x, const LinearWeights& w) {
   if (w.quantized()) return Int8Linear(x, w.weight, w.scale, w.bias);
-  if (UseCpuGemv(x, w.weight)) {
-    std::vector<at::Tensor> rows;
-    for (int64_t r = 0; r < x.size(0); ++r) rows.push_back(at::mv(w.weight, x[r]));
-    at::Tensor y = at::stack(rows);
-    return w.bias.defined() ? y + w.bias : y;
-  }
+  if (UseCpuSkinny(x, w.weight)) return CpuSkinnyLinear(x, w.weight, at::Tensor(), w.bias);
   return at::linear(x, w.weight, w.bias);
 }
 

@@ -1,20 +1,11 @@
 #include "worker/model/quantization.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-
-// The CPU kernel is compiled for AVX-512, AVX2+FMA and baseline x86-64; the loader picks the best the
-// machine has (GCC function multiversioning), so the build needs no -march.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define BASALT_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define BASALT_CPU_CLONES
-#endif
+#include "worker/model/cpu_skinny_linear.h"
 
 namespace basalt::model {
 namespace {
@@ -25,74 +16,6 @@ constexpr int64_t kChunkValues = int64_t{16} << 20;
 
 int64_t ChunkRows(int64_t in, int64_t values = kChunkValues) {
   return std::max<int64_t>(1, values / std::max<int64_t>(in, 1));
-}
-
-// y[m, row] = scale[row] * sum_j x[m, j] q[row, j] + bias[row] for rows [begin, end). Sixteen partial sums
-// per input row (one AVX-512 register, two AVX2 ones) let the compiler vectorize without reassociating;
-// each weight row is read once for all M inputs.
-template <int M>
-inline __attribute__((always_inline)) void Int8RowsImpl(const float* x, int64_t k, const int8_t* q, const float* scale,
-                                                        const float* bias, float* y, int64_t n, int64_t begin,
-                                                        int64_t end) {
-  constexpr int kLanes = 16;
-  for (int64_t row = begin; row < end; ++row) {
-    const int8_t* qr = q + row * k;
-    float acc[M][kLanes] = {};
-    int64_t j0 = 0;
-    for (; j0 + kLanes <= k; j0 += kLanes) {
-      float w[kLanes];
-      for (int j = 0; j < kLanes; ++j) w[j] = static_cast<float>(qr[j0 + j]);
-      for (int m = 0; m < M; ++m) {
-        const float* xm = x + m * k + j0;
-        for (int j = 0; j < kLanes; ++j) acc[m][j] += w[j] * xm[j];
-      }
-    }
-    const float b = bias != nullptr ? bias[row] : 0.f;
-    for (int m = 0; m < M; ++m) {
-      float sum = 0.f;
-      for (int j = 0; j < kLanes; ++j) sum += acc[m][j];
-      for (int64_t j = j0; j < k; ++j) sum += static_cast<float>(qr[j]) * x[m * k + j];
-      y[m * n + row] = sum * scale[row] + b;
-    }
-  }
-}
-
-BASALT_CPU_CLONES void Int8RowsCpu(int m, const float* x, int64_t k, const int8_t* q, const float* scale,
-                                   const float* bias, float* y, int64_t n, int64_t begin, int64_t end) {
-  switch (m) {
-    case 1: Int8RowsImpl<1>(x, k, q, scale, bias, y, n, begin, end); break;
-    case 2: Int8RowsImpl<2>(x, k, q, scale, bias, y, n, begin, end); break;
-    case 3: Int8RowsImpl<3>(x, k, q, scale, bias, y, n, begin, end); break;
-    case 4: Int8RowsImpl<4>(x, k, q, scale, bias, y, n, begin, end); break;
-    case 5: Int8RowsImpl<5>(x, k, q, scale, bias, y, n, begin, end); break;
-    case 6: Int8RowsImpl<6>(x, k, q, scale, bias, y, n, begin, end); break;
-    case 7: Int8RowsImpl<7>(x, k, q, scale, bias, y, n, begin, end); break;
-    case 8: Int8RowsImpl<8>(x, k, q, scale, bias, y, n, begin, end); break;
-    default: break;
-  }
-}
-
-static_assert(kInt8CpuKernelMaxRows == 8, "Int8RowsCpu has instances for 1..8 rows");
-
-at::Tensor Int8LinearCpuKernel(const at::Tensor& x2, const at::Tensor& q, const at::Tensor& scale,
-                               const at::Tensor& bias) {
-  const int64_t m = x2.size(0), k = x2.size(1), n = q.size(0);
-  const at::Tensor xf = x2.to(at::kFloat).contiguous();
-  const at::Tensor qc = q.contiguous();
-  const at::Tensor sf = scale.to(at::kFloat).contiguous();
-  const at::Tensor bf = bias.defined() ? bias.to(at::kFloat).contiguous() : at::Tensor();
-  at::Tensor y = at::empty({m, n}, xf.options());
-  const float* xp = xf.data_ptr<float>();
-  const int8_t* qp = qc.data_ptr<int8_t>();
-  const float* sp = sf.data_ptr<float>();
-  const float* bp = bf.defined() ? bf.data_ptr<float>() : nullptr;
-  float* yp = y.data_ptr<float>();
-  // At least ~64k weights per task: below that the pool's overhead shows.
-  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(k, 1));
-  at::parallel_for(0, n, grain, [&](int64_t begin, int64_t end) {
-    Int8RowsCpu(static_cast<int>(m), xp, k, qp, sp, bp, yp, n, begin, end);
-  });
-  return y;
 }
 
 }  // namespace
@@ -143,8 +66,8 @@ at::Tensor Int8Linear(const at::Tensor& x, const at::Tensor& q, const at::Tensor
   const at::Tensor x2 = x.reshape({-1, k});
   const int64_t m = x2.size(0);
   if (m == 0) return at::empty(out_sizes, x.options());
-  if (x.device().is_cpu() && m <= kInt8CpuKernelMaxRows) {
-    return Int8LinearCpuKernel(x2, q, scale, bias).to(x.scalar_type()).view(out_sizes);
+  if (x.device().is_cpu() && m <= kCpuSkinnyMaxRows) {
+    return CpuSkinnyLinear(x2, q, scale, bias).to(x.scalar_type()).view(out_sizes);
   }
   // Larger batches: dequantize a bounded block of output rows at a time and let torch multiply; the
   // dequantization is one pass over the weight, small next to the product at these sizes.

@@ -36,9 +36,9 @@ void QuantizeInt8RowsInto(const at::Tensor& source, at::Tensor q, at::Tensor sca
 at::Tensor DequantizeInt8(const at::Tensor& q, const at::Tensor& scale, at::ScalarType dtype);
 
 // x [T, in] times the int8 weight (q, scale) plus bias: [T, out] in x's dtype. On the CPU, decode-sized T
-// (<= kInt8CpuKernelMaxRows) runs a kernel that reads the int8 rows directly (a quarter of float32's
-// bytes); otherwise, and on other devices, the weight is dequantized for the call and torch multiplies.
-inline constexpr int64_t kInt8CpuKernelMaxRows = 8;
+// (<= kCpuSkinnyMaxRows, cpu_skinny_linear.h) runs a kernel that reads the int8 rows directly (a quarter
+// of float32's bytes); otherwise, and on other devices, the weight is dequantized for the call and torch
+// multiplies.
 at::Tensor Int8Linear(const at::Tensor& x, const at::Tensor& q, const at::Tensor& scale, const at::Tensor& bias);
 
 }  // namespace basalt::model
