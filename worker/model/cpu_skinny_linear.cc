@@ -59,33 +59,80 @@ inline __attribute__((always_inline)) void RowsImpl(const float* x, int64_t k, c
   }
 }
 
-template <typename W>
-inline __attribute__((always_inline)) void DispatchRows(int m, const float* x, int64_t k, const W* w,
-                                                        const float* scale, const float* bias, float* y, int64_t n,
-                                                        int64_t begin, int64_t end) {
+// Float32 weights: the one-pass order written with GCC vector types, which the compiler cannot leave
+// scalar (16 lanes: one AVX-512 register, two AVX2 ones). Measured against the loops above (float32):
+// 2048 x 384 at 2 / 4 / 8 rows 91 / 160 / 462 -> 76 / 110 / 227 us. (For int8 weights the vector
+// widening compiled to slow code: 102 -> 401 us at one row, so int8 keeps the loops above.)
+typedef float Float16 __attribute__((vector_size(64)));
+
+template <int M>
+inline __attribute__((always_inline)) void FloatRowsImpl(const float* x, int64_t k, const float* w, const float* bias,
+                                                         float* y, int64_t n, int64_t begin, int64_t end) {
+  constexpr int kLanes = 16;
+  for (int64_t row = begin; row < end; ++row) {
+    const float* wr = w + row * k;
+    Float16 acc[M] = {};
+    int64_t j0 = 0;
+    for (; j0 + kLanes <= k; j0 += kLanes) {
+      Float16 wv;
+      __builtin_memcpy(&wv, wr + j0, sizeof(wv));
+      for (int m = 0; m < M; ++m) {
+        Float16 xv;
+        __builtin_memcpy(&xv, x + m * k + j0, sizeof(xv));
+        acc[m] += wv * xv;
+      }
+    }
+    const float b = bias != nullptr ? bias[row] : 0.f;
+    for (int m = 0; m < M; ++m) {
+      float sum = 0.f;
+      for (int j = 0; j < kLanes; ++j) sum += acc[m][j];
+      for (int64_t j = j0; j < k; ++j) sum += wr[j] * x[m * k + j];
+      y[m * n + row] = sum + b;
+    }
+  }
+}
+
+// Calls Impl<M>::Run(args...) for M = m in 1..8.
+template <template <int> class Impl, typename... Args>
+inline __attribute__((always_inline)) void DispatchRows(int m, Args... args) {
   switch (m) {
-    case 1: RowsImpl<W, 1>(x, k, w, scale, bias, y, n, begin, end); break;
-    case 2: RowsImpl<W, 2>(x, k, w, scale, bias, y, n, begin, end); break;
-    case 3: RowsImpl<W, 3>(x, k, w, scale, bias, y, n, begin, end); break;
-    case 4: RowsImpl<W, 4>(x, k, w, scale, bias, y, n, begin, end); break;
-    case 5: RowsImpl<W, 5>(x, k, w, scale, bias, y, n, begin, end); break;
-    case 6: RowsImpl<W, 6>(x, k, w, scale, bias, y, n, begin, end); break;
-    case 7: RowsImpl<W, 7>(x, k, w, scale, bias, y, n, begin, end); break;
-    case 8: RowsImpl<W, 8>(x, k, w, scale, bias, y, n, begin, end); break;
+    case 1: Impl<1>::Run(args...); break;
+    case 2: Impl<2>::Run(args...); break;
+    case 3: Impl<3>::Run(args...); break;
+    case 4: Impl<4>::Run(args...); break;
+    case 5: Impl<5>::Run(args...); break;
+    case 6: Impl<6>::Run(args...); break;
+    case 7: Impl<7>::Run(args...); break;
+    case 8: Impl<8>::Run(args...); break;
     default: break;
   }
 }
+template <int M>
+struct Int8Impl {
+  static inline __attribute__((always_inline)) void Run(const float* x, int64_t k, const int8_t* w, const float* scale,
+                                                        const float* bias, float* y, int64_t n, int64_t begin,
+                                                        int64_t end) {
+    RowsImpl<int8_t, M>(x, k, w, scale, bias, y, n, begin, end);
+  }
+};
+template <int M>
+struct FloatImpl {
+  static inline __attribute__((always_inline)) void Run(const float* x, int64_t k, const float* w, const float* bias,
+                                                        float* y, int64_t n, int64_t begin, int64_t end) {
+    FloatRowsImpl<M>(x, k, w, bias, y, n, begin, end);
+  }
+};
 static_assert(kCpuSkinnyMaxRows == 8, "DispatchRows has instances for 1..8 rows");
 
 // One multiversioned entry per weight type (target_clones does not apply to templates).
 BASALT_CPU_CLONES void FloatRows(int m, const float* x, int64_t k, const float* w, const float* bias, float* y,
                                  int64_t n, int64_t begin, int64_t end) {
-  DispatchRows<float>(m, x, k, w, nullptr, bias, y, n, begin, end);
+  DispatchRows<FloatImpl>(m, x, k, w, bias, y, n, begin, end);
 }
 
 BASALT_CPU_CLONES void Int8Rows(int m, const float* x, int64_t k, const int8_t* w, const float* scale,
                                 const float* bias, float* y, int64_t n, int64_t begin, int64_t end) {
-  DispatchRows<int8_t>(m, x, k, w, scale, bias, y, n, begin, end);
+  DispatchRows<Int8Impl>(m, x, k, w, scale, bias, y, n, begin, end);
 }
 
 }  // namespace

@@ -2,8 +2,9 @@
 // A few rows of activations times a weight matrix on the CPU, in one pass over the weight: the shape of
 // every decode step. OpenBLAS's sgemm packs the whole weight on each call at these shapes (perf on the CPU
 // worker: 34-52% of the time in sgemm_incopy), so a decode step costs about three passes over the model;
-// this kernel reads each weight row once for all rows of x. Weights in float32 or in int8 with a float32
-// scale per row (--quantization int8). Compiled for AVX-512, AVX2+FMA and baseline x86-64 (the loader picks).
+// this kernel reads each weight row once for all rows of x (measurements in the .cc and in layers.cc).
+// Weights in float32 or in int8 with a float32 scale per row (--quantization int8). Compiled for AVX-512,
+// AVX2+FMA and baseline x86-64 (the loader picks).
 #include <ATen/ATen.h>
 
 namespace basalt::model {
