@@ -215,6 +215,7 @@ TEST_F(WorkerGrpcTest, ModelInfoAndTokenizerFiles) {
   EXPECT_EQ(info.max_model_len(), 512u);
   EXPECT_EQ(info.dtype(), "float32");
   EXPECT_EQ(info.device(), "cpu");
+  EXPECT_EQ(info.quantization(), "none");
   EXPECT_TRUE(info.has_chat_template());
   ASSERT_EQ(info.eos_token_ids_size(), 1);
   basalt::v1::GetTokenizerResponse files;
@@ -281,14 +282,6 @@ TEST(QuantizedWorkerGrpcTest, ServesAndReportsInt8) {
   EXPECT_EQ(tokens, 8);
   (*engine)->Shutdown();
   running->server->Shutdown();
-}
-
-TEST_F(WorkerGrpcTest, UnquantizedWorkerReportsNone) {
-  auto stub = Stub();
-  basalt::v1::ModelInfoResponse info;
-  grpc::ClientContext context;
-  ASSERT_TRUE(stub->ModelInfo(&context, {}, &info).ok());
-  EXPECT_EQ(info.quantization(), "none");
 }
 
 }  // namespace

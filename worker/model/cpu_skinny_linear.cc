@@ -15,84 +15,88 @@
 namespace basalt::model {
 namespace {
 
-// y[m, row] = scale[row] * sum_j x[m, j] w[row, j] + bias[row] for rows [begin, end), with sixteen partial
-// sums per dot product (one AVX-512 register, two AVX2 ones) so that the compiler vectorizes without
-// reassociating. Two loop orders, by measurement on this project's 2-core CI machine (weights from memory):
+// Int8 weights: y[m, row] = scale[row] * sum_j x[m, j] q[row, j] + bias[row] for rows [begin, end), with
+// sixteen partial sums per dot product (one AVX-512 register, two AVX2 ones) so that the compiler
+// vectorizes without reassociating. Two loop orders, by measurement on this project's 2-core CI machine
+// (weights from memory):
 // - up to 4 input rows, one dot product per input row: the weight row comes from memory once, then from
-//   L1. (The other order vectorized badly at 2-4 rows: int8 2048 x 384 at 2 rows 393 vs 202 us.)
+//   L1. (The other order vectorized badly at 2-4 rows: 2048 x 384 at 2 rows 393 vs 202 us.)
 // - 5-8 input rows, all of them accumulated in one pass over the weight row, each weight widened to float
-//   once (int8 2048 x 384 at 8 rows 509 vs 853 us).
-template <typename W, int M>
-inline __attribute__((always_inline)) void RowsImpl(const float* x, int64_t k, const W* w, const float* scale,
-                                                    const float* bias, float* y, int64_t n, int64_t begin,
-                                                    int64_t end) {
-  constexpr int kLanes = 16;
-  for (int64_t row = begin; row < end; ++row) {
-    const W* wr = w + row * k;
-    const float s = scale != nullptr ? scale[row] : 1.f;
-    const float b = bias != nullptr ? bias[row] : 0.f;
-    float acc[M][kLanes] = {};
-    int64_t j0 = 0;
-    if constexpr (M <= 4) {
-      for (int m = 0; m < M; ++m) {
-        const float* xm = x + m * k;
-        for (j0 = 0; j0 + kLanes <= k; j0 += kLanes) {
-          for (int j = 0; j < kLanes; ++j) acc[m][j] += static_cast<float>(wr[j0 + j]) * xm[j0 + j];
-        }
-      }
-    } else {
-      for (; j0 + kLanes <= k; j0 += kLanes) {
-        float wv[kLanes];
-        for (int j = 0; j < kLanes; ++j) wv[j] = static_cast<float>(wr[j0 + j]);
+//   once (2048 x 384 at 8 rows 509 vs 853 us).
+template <int M>
+struct Int8RowsImpl {
+  static inline __attribute__((always_inline)) void Run(const float* x, int64_t k, const int8_t* q,
+                                                        const float* scale, const float* bias, float* y, int64_t n,
+                                                        int64_t begin, int64_t end) {
+    constexpr int kLanes = 16;
+    for (int64_t row = begin; row < end; ++row) {
+      const int8_t* qr = q + row * k;
+      float acc[M][kLanes] = {};
+      int64_t j0 = 0;
+      if constexpr (M <= 4) {
         for (int m = 0; m < M; ++m) {
-          const float* xm = x + m * k + j0;
-          for (int j = 0; j < kLanes; ++j) acc[m][j] += wv[j] * xm[j];
+          const float* xm = x + m * k;
+          for (j0 = 0; j0 + kLanes <= k; j0 += kLanes) {
+            for (int j = 0; j < kLanes; ++j) acc[m][j] += static_cast<float>(qr[j0 + j]) * xm[j0 + j];
+          }
+        }
+      } else {
+        for (; j0 + kLanes <= k; j0 += kLanes) {
+          float wv[kLanes];
+          for (int j = 0; j < kLanes; ++j) wv[j] = static_cast<float>(qr[j0 + j]);
+          for (int m = 0; m < M; ++m) {
+            const float* xm = x + m * k + j0;
+            for (int j = 0; j < kLanes; ++j) acc[m][j] += wv[j] * xm[j];
+          }
         }
       }
-    }
-    for (int m = 0; m < M; ++m) {
-      float sum = 0.f;
-      for (int j = 0; j < kLanes; ++j) sum += acc[m][j];
-      for (int64_t j = j0; j < k; ++j) sum += static_cast<float>(wr[j]) * x[m * k + j];
-      y[m * n + row] = sum * s + b;
+      const float b = bias != nullptr ? bias[row] : 0.f;
+      for (int m = 0; m < M; ++m) {
+        float sum = 0.f;
+        for (int j = 0; j < kLanes; ++j) sum += acc[m][j];
+        for (int64_t j = j0; j < k; ++j) sum += static_cast<float>(qr[j]) * x[m * k + j];
+        y[m * n + row] = sum * scale[row] + b;
+      }
     }
   }
-}
+};
 
 // Float32 weights: the one-pass order written with GCC vector types, which the compiler cannot leave
-// scalar (16 lanes: one AVX-512 register, two AVX2 ones). Measured against the loops above (float32):
-// 2048 x 384 at 2 / 4 / 8 rows 91 / 160 / 462 -> 76 / 110 / 227 us. (For int8 weights the vector
+// scalar (16 lanes: one AVX-512 register, two AVX2 ones). Measured against the int8 loops' orders run on
+// float32: 2048 x 384 at 2 / 4 / 8 rows 91 / 160 / 462 -> 76 / 110 / 227 us. (For int8 weights the vector
 // widening compiled to slow code: 102 -> 401 us at one row, so int8 keeps the loops above.)
 typedef float Float16 __attribute__((vector_size(64)));
 
 template <int M>
-inline __attribute__((always_inline)) void FloatRowsImpl(const float* x, int64_t k, const float* w, const float* bias,
-                                                         float* y, int64_t n, int64_t begin, int64_t end) {
-  constexpr int kLanes = 16;
-  for (int64_t row = begin; row < end; ++row) {
-    const float* wr = w + row * k;
-    Float16 acc[M] = {};
-    int64_t j0 = 0;
-    for (; j0 + kLanes <= k; j0 += kLanes) {
-      Float16 wv;
-      __builtin_memcpy(&wv, wr + j0, sizeof(wv));
+struct FloatRowsImpl {
+  static inline __attribute__((always_inline)) void Run(const float* x, int64_t k, const float* w, const float* bias,
+                                                        float* y, int64_t n, int64_t begin, int64_t end) {
+    constexpr int kLanes = 16;
+    for (int64_t row = begin; row < end; ++row) {
+      const float* wr = w + row * k;
+      Float16 acc[M] = {};
+      int64_t j0 = 0;
+      for (; j0 + kLanes <= k; j0 += kLanes) {
+        Float16 wv;
+        __builtin_memcpy(&wv, wr + j0, sizeof(wv));
+        for (int m = 0; m < M; ++m) {
+          Float16 xv;
+          __builtin_memcpy(&xv, x + m * k + j0, sizeof(xv));
+          acc[m] += wv * xv;
+        }
+      }
+      const float b = bias != nullptr ? bias[row] : 0.f;
       for (int m = 0; m < M; ++m) {
-        Float16 xv;
-        __builtin_memcpy(&xv, x + m * k + j0, sizeof(xv));
-        acc[m] += wv * xv;
+        float sum = 0.f;
+        for (int j = 0; j < kLanes; ++j) sum += acc[m][j];
+        for (int64_t j = j0; j < k; ++j) sum += wr[j] * x[m * k + j];
+        y[m * n + row] = sum + b;
       }
     }
-    const float b = bias != nullptr ? bias[row] : 0.f;
-    for (int m = 0; m < M; ++m) {
-      float sum = 0.f;
-      for (int j = 0; j < kLanes; ++j) sum += acc[m][j];
-      for (int64_t j = j0; j < k; ++j) sum += wr[j] * x[m * k + j];
-      y[m * n + row] = sum + b;
-    }
   }
-}
+};
 
-// Calls Impl<M>::Run(args...) for M = m in 1..8.
+// Calls Impl<m>::Run(args...) for m in 1..8.
 template <template <int> class Impl, typename... Args>
 inline __attribute__((always_inline)) void DispatchRows(int m, Args... args) {
   switch (m) {
@@ -107,32 +111,17 @@ inline __attribute__((always_inline)) void DispatchRows(int m, Args... args) {
     default: break;
   }
 }
-template <int M>
-struct Int8Impl {
-  static inline __attribute__((always_inline)) void Run(const float* x, int64_t k, const int8_t* w, const float* scale,
-                                                        const float* bias, float* y, int64_t n, int64_t begin,
-                                                        int64_t end) {
-    RowsImpl<int8_t, M>(x, k, w, scale, bias, y, n, begin, end);
-  }
-};
-template <int M>
-struct FloatImpl {
-  static inline __attribute__((always_inline)) void Run(const float* x, int64_t k, const float* w, const float* bias,
-                                                        float* y, int64_t n, int64_t begin, int64_t end) {
-    FloatRowsImpl<M>(x, k, w, bias, y, n, begin, end);
-  }
-};
 static_assert(kCpuSkinnyMaxRows == 8, "DispatchRows has instances for 1..8 rows");
 
 // One multiversioned entry per weight type (target_clones does not apply to templates).
 BASALT_CPU_CLONES void FloatRows(int m, const float* x, int64_t k, const float* w, const float* bias, float* y,
                                  int64_t n, int64_t begin, int64_t end) {
-  DispatchRows<FloatImpl>(m, x, k, w, bias, y, n, begin, end);
+  DispatchRows<FloatRowsImpl>(m, x, k, w, bias, y, n, begin, end);
 }
 
 BASALT_CPU_CLONES void Int8Rows(int m, const float* x, int64_t k, const int8_t* w, const float* scale,
                                 const float* bias, float* y, int64_t n, int64_t begin, int64_t end) {
-  DispatchRows<Int8Impl>(m, x, k, w, scale, bias, y, n, begin, end);
+  DispatchRows<Int8RowsImpl>(m, x, k, w, scale, bias, y, n, begin, end);
 }
 
 }  // namespace

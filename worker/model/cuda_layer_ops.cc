@@ -97,9 +97,9 @@ class CudaLayerOps final : public LayerOps {
   }
 
   void LinearAddInto(const at::Tensor& x, const LinearWeights& w, at::Tensor& residual) const override {
+    if (!FusionEnabled()) return LayerOps::LinearAddInto(x, w, residual);
     kernels::GemvArgs a;
     a.epilogue = kernels::GemvEpilogue::kAddInto;
-    if (!FusionEnabled()) return LayerOps::LinearAddInto(x, w, residual);
     if (PrepareGemv(x, w, a) && residual.is_contiguous() && residual.scalar_type() == x.scalar_type() &&
         residual.dim() == 2 && residual.size(0) == x.size(0) && residual.size(1) == a.n && kernels::GemvSupports(a)) {
       a.y = residual.data_ptr();
@@ -122,9 +122,7 @@ class CudaLayerOps final : public LayerOps {
     if (FusionEnabled() && PrepareGemv(x, qkv, a) && PrepareNorm(norm, spec, a)) {
       a.rotary = RotaryArgs(params, rotary, batch, key_cache, value_cache, a.dtype);
       if (kernels::GemvSupports(a)) {
-        at::Tensor projected = RunGemv(a, {x.size(0), a.n}, x.options());
-        return projected.narrow(-1, 0, static_cast<int64_t>(params.num_heads) * params.head_dim)
-            .view({x.size(0), params.num_heads, params.head_dim});
+        return QueryHeads(RunGemv(a, {x.size(0), a.n}, x.options()), params);
       }
     }
     return LayerOps::NormQkvRotaryCacheWrite(x, norm, spec, qkv, params, rotary, batch, key_cache, value_cache);
@@ -164,8 +162,7 @@ class CudaLayerOps final : public LayerOps {
     a.row_stride = qkv.stride(0);
     a.tokens = qkv.size(0);
     Check(kernels::RotaryAndCacheWrite(a, at::cuda::getCurrentCUDAStream()), "rotary_cache_write");
-    return qkv.narrow(-1, 0, static_cast<int64_t>(params.num_heads) * params.head_dim)
-        .view({qkv.size(0), params.num_heads, params.head_dim});
+    return QueryHeads(qkv, params);
   }
 
   // int8 weights (--quantization int8) in a batch too big for the GEMV: the weight is dequantized into the
@@ -248,6 +245,12 @@ class CudaLayerOps final : public LayerOps {
     a.y = y.data_ptr();
     Check(kernels::Gemv(a, at::cuda::getCurrentCUDAStream()), "gemv");
     return y;
+  }
+
+  // q as [T, H, D]: a view of the first H * D values of each row of the fused qkv projection.
+  static at::Tensor QueryHeads(const at::Tensor& qkv, const AttentionParams& params) {
+    return qkv.narrow(-1, 0, static_cast<int64_t>(params.num_heads) * params.head_dim)
+        .view({qkv.size(0), params.num_heads, params.head_dim});
   }
 
   static kernels::RotaryKvArgs RotaryArgs(const AttentionParams& params, const RotaryEmbedding* rotary,
