@@ -13,8 +13,6 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)   # no CMake con
 find_package(RapidJSON CONFIG REQUIRED)  # sets RAPIDJSON_INCLUDE_DIRS only
 find_package(ICU REQUIRED COMPONENTS uc i18n data)
 find_package(spdlog CONFIG REQUIRED)
-find_package(CURL REQUIRED)
-find_package(OpenSSL REQUIRED)
 
 if(NOT TARGET basalt_rapidjson)
   add_library(basalt_rapidjson INTERFACE)

@@ -14,7 +14,7 @@ build_packages=(
   # libraries the build links
   libtorch-dev libgrpc++-dev libgrpc-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   libcpp-httplib-dev rapidjson-dev libabsl-dev libpcre2-dev libicu-dev libspdlog-dev libfmt-dev
-  libcurl4-openssl-dev libssl-dev libgtest-dev
+  libgtest-dev
   # libtorch on CPU calls BLAS: OpenBLAS instead of the reference BLAS is several times faster
   libopenblas0-pthread
 )
