@@ -2,10 +2,13 @@
 // partition of one sequence's context for one kv head and all the query heads that share it (GQA), so
 // every K/V row is read once per group, not once per query head. With one split the block normalizes and
 // writes the output; with several, each block writes its partial result and the last block of a
-// (sequence, kv head) to finish, found with an atomic counter, merges them (log-sum-exp). A separate merge
-// kernel cost ~7.7 us per layer at batch 1 (ncu), mostly its launch and dependency wait.
+// (sequence, kv head) to finish merges them (decode_attention_splits.cuh). This is the portable form (any
+// dtype, group size and head dimension); 16-bit caches with head_dim 64 or 128 and groups up to 16 take
+// the tensor-core kernel of decode_attention_mma.cu instead.
 #include <cfloat>
 
+#include "worker/kernels/decode_attention_mma.h"
+#include "worker/kernels/decode_attention_splits.cuh"
 #include "worker/kernels/dtype_utils.cuh"
 #include "worker/kernels/launch.cuh"
 
@@ -24,29 +27,6 @@ __device__ __forceinline__ void LoadRow(const T* __restrict__ src, float* dst, i
 #pragma unroll
     for (int j = 0; j < kVec; ++j) dst[i + j] = ToFloat(v[j]);
   }
-}
-
-// The splits that hold part of a sequence's (windowed) context: [first, last]; the others are empty.
-__device__ __forceinline__ int FirstSplit(const DecodeAttentionArgs& a, int context) {
-  return a.sliding_window > 0 ? max(0, context - a.sliding_window) / a.partition_size : 0;
-}
-__device__ __forceinline__ int LastSplit(const DecodeAttentionArgs& a, int context) {
-  return min(a.num_splits - 1, (context - 1) / a.partition_size);
-}
-
-// Element d of head h merged over splits [first, last]: sum_s e^(m_s - M) o_s / sum_s e^(m_s - M) l_s.
-// Reads through L2 (__ldcg): other blocks wrote the partial results.
-__device__ __forceinline__ float MergedValue(const DecodeAttentionArgs& a, int seq, int h, int d, int first, int last) {
-  const int64_t base = (static_cast<int64_t>(seq) * a.num_heads + h) * a.num_splits;
-  float m = -FLT_MAX;
-  for (int s = first; s <= last; ++s) m = fmaxf(m, __ldcg(a.partial_max + base + s));
-  float numerator = 0.f, denominator = 0.f;
-  for (int s = first; s <= last; ++s) {
-    const float weight = __expf(__ldcg(a.partial_max + base + s) - m);
-    denominator += weight * __ldcg(a.partial_sum + base + s);
-    numerator += weight * __ldcg(a.partial_out + (base + s) * a.head_dim + d);
-  }
-  return numerator / denominator;
 }
 
 // Token lanes per 16-byte chunk of a row in the P.V loop: a power of two (lanes meet in xor shuffles)
@@ -199,24 +179,7 @@ __global__ void __launch_bounds__(kThreads) DecodeSplitKernel(DecodeAttentionArg
   }
   if (single) return;
 
-  // Count this split as done; the last of the sequence's non-empty splits merges.
-  __shared__ bool merge;
-  const int first = FirstSplit(a, context), last = LastSplit(a, context);
-  __threadfence();  // this block's partial results are visible before it is counted
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    int* counter = a.split_counters + seq * a.num_kv_heads + kv_head;
-    merge = atomicAdd(counter, 1) == last - first;
-    if (merge) *counter = 0;  // ready for the next launch (graph replays reuse the buffer)
-  }
-  __syncthreads();
-  if (!merge) return;
-  __threadfence();
-  for (int i = threadIdx.x; i < group * D; i += kThreads) {
-    const int h = kv_head * group + i / D, d = i % D;
-    static_cast<T*>(a.out)[(static_cast<int64_t>(seq) * a.num_heads + h) * D + d] =
-        FromFloat<T>(MergedValue(a, seq, h, d, first, last));
-  }
+  MergeSplitsIfLast<T>(a, seq, kv_head, context);
 }
 
 template <typename T, int D>
@@ -245,6 +208,7 @@ bool DecodeAttentionSupportsHeadDim(int head_dim) {
 cudaError_t DecodeAttention(const DecodeAttentionArgs& a, cudaStream_t stream) {
   if (a.num_seqs == 0) return cudaSuccess;
   if (a.num_splits > 1 && a.split_counters == nullptr) return cudaErrorInvalidValue;
+  if (MmaDecodeAttentionSupports(a)) return MmaDecodeAttention(a, stream);
   cudaError_t result = cudaErrorInvalidValue;
   BASALT_DISPATCH_DTYPE(a.dtype, T, {
     switch (a.head_dim) {

@@ -1,0 +1,259 @@
+// Flash-decoding over the paged KV cache on tensor cores. Same grid and split protocol as the portable
+// kernel (decode_attention.cu): block (split, kv head, sequence), 4 warps. The query heads of a group are
+// the 16 rows of an mma tile (heads past the group are zero rows), so S = Q K^T and O = P V are warp-level
+// m16n8k16 products over tiles of 16 tokens:
+// - each warp takes every 4th tile of the block's partition and keeps its own running max, sum and
+//   output (online softmax); the 4 warps merge through shared memory at the end;
+// - K and V come straight from global memory in 16-byte loads, no shared-memory staging: for S, thread
+//   (g, t) of the warp loads 16-byte chunks t, t + 4, ... of token g's K row, whose values fill its own k
+//   slots (mma.cuh); for P V the k dimension is the token, and the thread loads the head_dim / 8 values
+//   g * head_dim / 8 .. of each of its 4 tokens' V rows, which become output column g of every n-tile
+//   (so n-tile e, column c is dimension c * head_dim / 8 + e);
+// - P goes from the S accumulators to the A operand of P V in registers (the C layout of two n-tiles is
+//   the A layout of one k step).
+// Before waiting for the kernel that wrote q and the newest K/V row (launch.cuh), every block asks L2 for
+// the K and V rows of its partition: older rows were written by earlier steps, and a prefetch only warms
+// L2, which the real loads after the wait read coherently.
+#include <cfloat>
+
+#include "worker/kernels/decode_attention_mma.h"
+#include "worker/kernels/decode_attention_splits.cuh"
+#include "worker/kernels/dtype_utils.cuh"
+#include "worker/kernels/launch.cuh"
+#include "worker/kernels/mma.cuh"
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+namespace basalt::kernels {
+namespace {
+
+constexpr int kWarps = 4;
+constexpr int kThreads = kWarps * 32;
+constexpr int kTile = 16;  // tokens per warp step
+
+__device__ __forceinline__ uint4 Load16(const void* p) { return *reinterpret_cast<const uint4*>(p); }
+
+__device__ __forceinline__ void PrefetchL2(const void* p) {
+  asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
+}
+
+// 32-bit word `w` of the 16-bit values [8 i, 8 i + 8) held in chunks[i].
+__device__ __forceinline__ uint32_t Word(const uint4& c, int w) {
+  return w == 0 ? c.x : w == 1 ? c.y : w == 2 ? c.z : c.w;
+}
+
+template <typename T, int D>
+__global__ void __launch_bounds__(kThreads) MmaDecodeKernel(DecodeAttentionArgs a) {
+  constexpr int kSteps = D / 16;        // k steps of Q K^T
+  constexpr int kKChunks = D / 32;      // 16-byte chunks of a K row per thread
+  constexpr int kVChunks = D / 64;      // 16-byte chunks of a V row per thread (D / 8 values)
+  constexpr int kColumns = D / 8;       // n-tiles of P V
+  AllowNextKernel();
+  const int seq = blockIdx.z, kv_head = blockIdx.y, split = blockIdx.x;
+  const int group = a.num_heads / a.num_kv_heads;
+  // Lengths and block tables are step inputs, copied before the step's first kernel: safe before the wait.
+  const int context = a.context_lens[seq];
+  int start = split * a.partition_size;
+  const int end = min(start + a.partition_size, context);
+  if (a.sliding_window > 0) start = max(start, context - a.sliding_window);
+  if (start >= end) return;  // nothing of this sequence in this split (the merge reads only used splits)
+  const int* table = a.block_tables + static_cast<int64_t>(seq) * a.max_blocks_per_seq;
+  const int64_t row_stride = static_cast<int64_t>(a.num_kv_heads) * D;
+  const T* keys = static_cast<const T*>(a.key_cache) + kv_head * D;
+  const T* values = static_cast<const T*>(a.value_cache) + kv_head * D;
+  auto cache_row = [&](int pos) -> int64_t {
+    return (static_cast<int64_t>(table[pos / a.block_size]) * a.block_size + pos % a.block_size) * row_stride;
+  };
+  {
+    constexpr int kLines = D * static_cast<int>(sizeof(T)) / 128;  // 128-byte lines per row
+    for (int i = threadIdx.x; i < (end - start) * 2 * kLines; i += kThreads) {
+      const int pos = start + i / (2 * kLines), which = (i / kLines) % 2, line = i % kLines;
+      PrefetchL2((which == 0 ? keys : values) + cache_row(pos) + line * (128 / sizeof(T)));
+    }
+  }
+  WaitForPreviousKernel();
+
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  // Q as A fragments: rows g and g + 8 are heads g and g + 8 of the group, zero past it.
+  uint32_t qa[kSteps][4];
+  {
+    const T* q = static_cast<const T*>(a.q) + seq * a.q_seq_stride + static_cast<int64_t>(kv_head) * group * D;
+    const uint4 zero = make_uint4(0, 0, 0, 0);
+#pragma unroll
+    for (int u = 0; u < kKChunks; ++u) {
+      const int offset = (u * 4 + t) * 8;
+      const uint4 lo = g < group ? Load16(q + g * D + offset) : zero;
+      const uint4 hi = g + 8 < group ? Load16(q + (g + 8) * D + offset) : zero;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        qa[2 * u + h][0] = KSlotLow(lo, h);
+        qa[2 * u + h][1] = KSlotLow(hi, h);
+        qa[2 * u + h][2] = KSlotHigh(lo, h);
+        qa[2 * u + h][3] = KSlotHigh(hi, h);
+      }
+    }
+  }
+
+  float row_max[2] = {-FLT_MAX, -FLT_MAX}, row_sum[2] = {0.f, 0.f};
+  float o[kColumns][4];
+#pragma unroll
+  for (int e = 0; e < kColumns; ++e) o[e][0] = o[e][1] = o[e][2] = o[e][3] = 0.f;
+
+  for (int base = start + warp * kTile; base < end; base += kWarps * kTile) {
+    // K rows of tokens base + g (n-tile 0) and base + 8 + g (n-tile 1); V rows of base + 2t, 2t + 1,
+    // 8 + 2t, 9 + 2t. Tokens past the end read the last valid row and get probability 0.
+    uint4 kc[2][kKChunks], vc[4][kVChunks];
+#pragma unroll
+    for (int j = 0; j < 2; ++j) {
+      const T* row = keys + cache_row(min(base + 8 * j + g, end - 1));
+#pragma unroll
+      for (int u = 0; u < kKChunks; ++u) kc[j][u] = Load16(row + (u * 4 + t) * 8);
+    }
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const T* row = values + cache_row(min(base + (i / 2) * 8 + 2 * t + (i % 2), end - 1)) + g * (D / 8);
+#pragma unroll
+      for (int w = 0; w < kVChunks; ++w) vc[i][w] = Load16(row + w * 8);
+    }
+
+    float s[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
+#pragma unroll
+    for (int j = 0; j < 2; ++j) {
+#pragma unroll
+      for (int step = 0; step < kSteps; ++step) {
+        const uint32_t b[2] = {KSlotLow(kc[j][step / 2], step % 2), KSlotHigh(kc[j][step / 2], step % 2)};
+        Mma16816<T>(s[j], qa[step], b);
+      }
+    }
+    // s[j][c]: row g (c < 2) or g + 8, token base + 8 j + 2 t + (c & 1).
+#pragma unroll
+    for (int j = 0; j < 2; ++j) {
+#pragma unroll
+      for (int c = 0; c < 4; ++c) {
+        float v = s[j][c] * a.scale;
+        if (a.logit_softcap > 0.f) v = a.logit_softcap * tanhf(v / a.logit_softcap);
+        s[j][c] = base + 8 * j + 2 * t + (c & 1) < end ? v : -FLT_MAX;
+      }
+    }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      float m = fmaxf(fmaxf(s[0][2 * r], s[0][2 * r + 1]), fmaxf(s[1][2 * r], s[1][2 * r + 1]));
+      m = fmaxf(m, __shfl_xor_sync(0xffffffff, m, 1));
+      m = fmaxf(m, __shfl_xor_sync(0xffffffff, m, 2));
+      const float new_max = fmaxf(row_max[r], m);
+      const float correction = __expf(row_max[r] - new_max);
+      row_max[r] = new_max;
+      row_sum[r] *= correction;
+#pragma unroll
+      for (int e = 0; e < kColumns; ++e) {
+        o[e][2 * r] *= correction;
+        o[e][2 * r + 1] *= correction;
+      }
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+#pragma unroll
+        for (int c = 2 * r; c < 2 * r + 2; ++c) {
+          s[j][c] = __expf(s[j][c] - new_max);
+          row_sum[r] += s[j][c];
+        }
+      }
+    }
+    const uint32_t pa[4] = {PackPair<T>(s[0][0], s[0][1]), PackPair<T>(s[0][2], s[0][3]), PackPair<T>(s[1][0], s[1][1]),
+                            PackPair<T>(s[1][2], s[1][3])};
+#pragma unroll
+    for (int e = 0; e < kColumns; ++e) {
+      const int w = (e % 8) / 2;
+      const uint32_t lo0 = Word(vc[0][e / 8], w), lo1 = Word(vc[1][e / 8], w);
+      const uint32_t hi0 = Word(vc[2][e / 8], w), hi1 = Word(vc[3][e / 8], w);
+      const uint32_t b[2] = {e % 2 == 0 ? LowHalves(lo0, lo1) : HighHalves(lo0, lo1),
+                             e % 2 == 0 ? LowHalves(hi0, hi1) : HighHalves(hi0, hi1)};
+      Mma16816<T>(o[e], pa, b);
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    row_sum[r] += __shfl_xor_sync(0xffffffff, row_sum[r], 1);
+    row_sum[r] += __shfl_xor_sync(0xffffffff, row_sum[r], 2);
+  }
+
+  // The warps' results meet in shared memory: rows past the group are dropped.
+  __shared__ float warp_max[kWarps][16], warp_sum[kWarps][16];
+  __shared__ float warp_out[kWarps][16][D];
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    const int row = g + 8 * r;
+    if (t == 0) {
+      warp_max[warp][row] = row_max[r];
+      warp_sum[warp][row] = row_sum[r];
+    }
+#pragma unroll
+    for (int e = 0; e < kColumns; ++e) {
+      warp_out[warp][row][(2 * t) * kColumns + e] = o[e][2 * r];
+      warp_out[warp][row][(2 * t + 1) * kColumns + e] = o[e][2 * r + 1];
+    }
+  }
+  __syncthreads();
+  const bool single = a.num_splits == 1;
+  for (int i = threadIdx.x; i < group * D; i += kThreads) {
+    const int row = i / D, d = i % D;
+    float m = -FLT_MAX;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) m = fmaxf(m, warp_max[w][row]);
+    float sum = 0.f, out = 0.f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      const float weight = __expf(warp_max[w][row] - m);  // 0 for a warp that had no tile
+      sum += weight * warp_sum[w][row];
+      out += weight * warp_out[w][row][d];
+    }
+    const int h = kv_head * group + row;
+    if (single) {
+      static_cast<T*>(a.out)[(static_cast<int64_t>(seq) * a.num_heads + h) * D + d] = FromFloat<T>(out / sum);
+      continue;
+    }
+    const int64_t idx = (static_cast<int64_t>(seq) * a.num_heads + h) * a.num_splits + split;
+    a.partial_out[idx * D + d] = out;
+    if (d == 0) {
+      a.partial_max[idx] = m;
+      a.partial_sum[idx] = sum;
+    }
+  }
+  if (single) return;
+  MergeSplitsIfLast<T>(a, seq, kv_head, context);
+}
+
+template <typename T, int D>
+cudaError_t Launch(const DecodeAttentionArgs& a, cudaStream_t stream) {
+  dim3 grid(a.num_splits, a.num_kv_heads, a.num_seqs);
+  return LaunchKernel(MmaDecodeKernel<T, D>, grid, dim3(kThreads), 0, stream, a);
+}
+
+bool Enabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("BASALT_MMA_ATTENTION");
+    return v == nullptr || std::strcmp(v, "0") != 0;
+  }();
+  return enabled;
+}
+
+}  // namespace
+
+bool MmaDecodeAttentionSupports(const DecodeAttentionArgs& a) {
+  return Enabled() && a.dtype != DataType::kFloat32 && (a.head_dim == 64 || a.head_dim == 128) &&
+         a.num_kv_heads > 0 && a.num_heads % a.num_kv_heads == 0 && a.num_heads / a.num_kv_heads <= 16 &&
+         a.q_seq_stride % 8 == 0 && reinterpret_cast<uintptr_t>(a.q) % 16 == 0;
+}
+
+cudaError_t MmaDecodeAttention(const DecodeAttentionArgs& a, cudaStream_t stream) {
+  if (a.dtype == DataType::kBFloat16) {
+    return a.head_dim == 64 ? Launch<__nv_bfloat16, 64>(a, stream) : Launch<__nv_bfloat16, 128>(a, stream);
+  }
+  if (a.dtype == DataType::kFloat16) {
+    return a.head_dim == 64 ? Launch<__half, 64>(a, stream) : Launch<__half, 128>(a, stream);
+  }
+  return cudaErrorInvalidValue;
+}
+
+}  // namespace basalt::kernels

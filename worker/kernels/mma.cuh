@@ -1,0 +1,67 @@
+#pragma once
+// Warp-level tensor-core products (mma.sync m16n8k16, 16-bit operands, float accumulators; sm_80 and
+// later) and the register packing around them. Fragment layout, with g = lane / 4 and t = lane % 4:
+//   A (16 x 16, rows x k):  a[0] = (row g,     k 2t, 2t+1)   a[1] = (row g + 8, k 2t, 2t+1)
+//                           a[2] = (row g,     k 2t+8, 2t+9) a[3] = (row g + 8, k 2t+8, 2t+9)
+//   B (16 x 8, k x cols):   b[0] = (k 2t, 2t+1, col g)       b[1] = (k 2t+8, 2t+9, col g)
+//   C (16 x 8, float):      c[0], c[1] = (row g, cols 2t, 2t+1)   c[2], c[3] = (row g + 8, cols 2t, 2t+1)
+// A product over k does not care which physical k sits in which logical slot as long as A and B agree.
+// The kernels use that: a thread's four k slots of a step are four consecutive elements of a 16-byte
+// chunk it loads itself (KSlots below), so operands come straight from global memory in 16-byte loads
+// instead of through shared memory.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <cstdint>
+
+namespace basalt::kernels {
+
+template <typename T>
+__device__ __forceinline__ void Mma16816(float* c, const uint32_t* a, const uint32_t* b);
+
+template <>
+__device__ __forceinline__ void Mma16816<__nv_bfloat16>(float* c, const uint32_t* a, const uint32_t* b) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
+}
+
+template <>
+__device__ __forceinline__ void Mma16816<__half>(float* c, const uint32_t* a, const uint32_t* b) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
+}
+
+// Two floats as one register of two 16-bit values (lo first), rounded to nearest.
+template <typename T>
+__device__ __forceinline__ uint32_t PackPair(float lo, float hi);
+template <>
+__device__ __forceinline__ uint32_t PackPair<__nv_bfloat16>(float lo, float hi) {
+  __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<uint32_t*>(&v);
+}
+template <>
+__device__ __forceinline__ uint32_t PackPair<__half>(float lo, float hi) {
+  __half2 v = __floats2half2_rn(lo, hi);
+  return *reinterpret_cast<uint32_t*>(&v);
+}
+
+// The low (or high) 16-bit halves of two registers as one register: (a.lo, b.lo) or (a.hi, b.hi).
+__device__ __forceinline__ uint32_t LowHalves(uint32_t a, uint32_t b) { return __byte_perm(a, b, 0x5410); }
+__device__ __forceinline__ uint32_t HighHalves(uint32_t a, uint32_t b) { return __byte_perm(a, b, 0x7632); }
+
+// The k slots of two consecutive steps held in one 16-byte chunk (8 values) of a row: step 2u + h takes
+// words 2h and 2h + 1 of chunk u as its (2t, 2t+1) and (2t+8, 2t+9) pairs.
+__device__ __forceinline__ uint32_t KSlotLow(const uint4& chunk, int half) { return half == 0 ? chunk.x : chunk.z; }
+__device__ __forceinline__ uint32_t KSlotHigh(const uint4& chunk, int half) { return half == 0 ? chunk.y : chunk.w; }
+
+}  // namespace basalt::kernels
