@@ -23,10 +23,11 @@
 // float in registers, and the row's scale multiplies the finished sum (scale * sum(q x) = sum((q scale) x)).
 #include <cstdint>
 
-#include "worker/kernels/activation_math.cuh"
 #include "worker/kernels/dtype_utils.cuh"
+#include "worker/kernels/gemv_epilogue.cuh"
 #include "worker/kernels/int8_utils.cuh"
 #include "worker/kernels/launch.cuh"
+#include "worker/kernels/skinny_mma.h"
 
 namespace basalt::kernels {
 namespace {
@@ -84,24 +85,6 @@ __device__ __forceinline__ float Normalize(float x, float inv, float w, bool uni
   return unit_offset ? Round<T>(x * inv * (1.f + w)) : Round<T>(w * Round<T>(x * inv));
 }
 
-// As the rotary kernel rounds: cos/sin in T, each product rounded, then the sum.
-template <typename T>
-__device__ __forceinline__ void Rotate(float& x1, float& x2, float c, float s) {
-  const float a = Round<T>(Round<T>(x1 * c) - Round<T>(x2 * s));
-  const float b = Round<T>(Round<T>(x2 * c) + Round<T>(x1 * s));
-  x1 = a;
-  x2 = b;
-}
-
-// Output row r of this block: R consecutive rows, or (pair > 0) R/2 pairs (i, i + pair) inside groups of
-// 2 * pair rows, the first of each pair at r = i, the second at r = R/2 + i.
-template <int R>
-__device__ __forceinline__ int RowOf(int r, int pair) {
-  if (pair == 0) return blockIdx.x * R + r;
-  const int p = blockIdx.x * (R / 2) + r % (R / 2);
-  return (p / pair) * 2 * pair + p % pair + (r < R / 2 ? 0 : pair);
-}
-
 // T: activations, bias and output; W: weights (T, or int8 with `scale`); M: rows of x; R: rows of W per
 // block (RowOf); kNorm: the RMSNorm prologue.
 template <typename T, typename W, int M, int R, bool kNorm>
@@ -110,7 +93,6 @@ __global__ void __launch_bounds__(kThreads) GemvKernel(const GemvArgs a, int pai
   constexpr int kXPerLoad = 16 / sizeof(T);             // x values per 16-byte load
   constexpr int kXLoads = kPerLoad / kXPerLoad;         // x loads per weight load
   constexpr int kStride = kThreads * kPerLoad;          // K covered by one load of every thread
-  constexpr int kHalf = R / 2;
   AllowNextKernel();
   const int n = a.n, k = a.k;
   const T* __restrict__ x = static_cast<const T*>(a.x);
@@ -194,65 +176,12 @@ __global__ void __launch_bounds__(kThreads) GemvKernel(const GemvArgs a, int pai
   }
   __syncthreads();
   if (threadIdx.x < R * M) {
-    const int row = RowOf<R>(threadIdx.x / M, pair);
     float sum = 0.f;
 #pragma unroll
     for (int i = 0; i < kWarps; ++i) sum += partial[i][threadIdx.x];
-    if (row < n) {
-      if (a.scale != nullptr) sum *= a.scale[row];
-      if (a.bias != nullptr) sum += ToFloat(static_cast<const T*>(a.bias)[row]);
-    }
     result[threadIdx.x] = sum;
   }
-  if (a.epilogue == GemvEpilogue::kStore || a.epilogue == GemvEpilogue::kAddInto) {
-    if (threadIdx.x < R * M) {
-      const int row = RowOf<R>(threadIdx.x / M, pair), m = threadIdx.x % M;
-      if (row < n) {
-        T* y = static_cast<T*>(a.y) + static_cast<int64_t>(m) * n + row;
-        const float v = result[threadIdx.x];
-        *y = a.epilogue == GemvEpilogue::kStore ? FromFloat<T>(v) : FromFloat<T>(ToFloat(*y) + Round<T>(v));
-      }
-    }
-    return;
-  }
-  // Pair epilogues: thread (i, m) takes the results of rows i and kHalf + i.
-  __syncthreads();
-  if (threadIdx.x >= kHalf * M) return;
-  const int i = threadIdx.x / M, m = threadIdx.x % M;
-  const int row1 = RowOf<R>(i, pair), row2 = row1 + pair;
-  if (row1 >= n) return;
-  float v1 = Round<T>(result[i * M + m]), v2 = Round<T>(result[(kHalf + i) * M + m]);
-  if (a.epilogue == GemvEpilogue::kGatedAct) {  // row1 < n/2 is the gate, row2 = row1 + n/2 the up
-    static_cast<T*>(a.y)[static_cast<int64_t>(m) * (n / 2) + row1] = FromFloat<T>(Round<T>(Activate(a.act, v1)) * v2);
-    return;
-  }
-  // kRotaryCache: row1 is element j < head_dim / 2 of a head, row2 element j + head_dim / 2.
-  const RotaryKvArgs& rot = a.rotary;
-  const int head = row1 / rot.head_dim, j = row1 % rot.head_dim;
-  if (rot.rotary_dim > 0 && head < rot.num_heads + rot.num_kv_heads) {
-    const float angle = static_cast<float>(rot.positions[m]) * rot.inv_freq[j];
-    Rotate<T>(v1, v2, Round<T>(cosf(angle) * rot.attention_scaling), Round<T>(sinf(angle) * rot.attention_scaling));
-  }
-  T* y = static_cast<T*>(a.y) + static_cast<int64_t>(m) * n;
-  y[row1] = FromFloat<T>(v1);
-  y[row2] = FromFloat<T>(v2);
-  if (head < rot.num_heads) return;
-  const int64_t slot = rot.slot_mapping[m];
-  if (slot < 0) return;  // padding rows of a CUDA graph batch
-  const bool key = head < rot.num_heads + rot.num_kv_heads;
-  const int kv_head = head - rot.num_heads - (key ? 0 : rot.num_kv_heads);
-  T* cache = static_cast<T*>(key ? rot.key_cache : rot.value_cache) +
-             (slot * rot.num_kv_heads + kv_head) * rot.head_dim;
-  cache[j] = FromFloat<T>(v1);
-  cache[j + rot.head_dim / 2] = FromFloat<T>(v2);
-}
-
-int PairOffset(const GemvArgs& a) {
-  switch (a.epilogue) {
-    case GemvEpilogue::kGatedAct: return a.n / 2;
-    case GemvEpilogue::kRotaryCache: return a.rotary.head_dim / 2;
-    default: return 0;
-  }
+  ApplyEpilogue<T, R>(a, pair, result, M);
 }
 
 // Large N has blocks enough to fill the GPU with 4 rows each (fewer, longer-lived blocks); small N takes
@@ -298,11 +227,14 @@ bool Aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0;
 }  // namespace
 
 // Up to 4 rows: at 8, cuBLAS was ~20% faster on the TinyLlama shapes (H100, in a graph); int8 weights
-// keep the kernel up to 8 rows, where dequantizing for cuBLAS costs more.
+// keep the kernel up to 8 rows, where dequantizing for cuBLAS costs more. 16-bit weights take the
+// tensor-core form (skinny_mma.cu) from 5 to 64 rows.
 bool GemvSupports(const GemvArgs& a) {
   const int element = a.dtype == DataType::kFloat32 ? 4 : 2;
   const int vec = a.int8_weights ? 16 : 16 / element;  // values per 16-byte load of w (and of x)
-  if (a.m < 1 || a.m > (a.int8_weights ? 8 : 4) || a.n < 1 || a.k < 1 || a.k % vec != 0) return false;
+  const bool gemv_rows = a.m >= 1 && a.m <= (a.int8_weights ? 8 : 4);
+  if (!gemv_rows && !SkinnyMmaSupports(a)) return false;
+  if (a.n < 1 || a.k < 1 || a.k % vec != 0) return false;
   if (!Aligned16(a.x) || !Aligned16(a.w) || (a.int8_weights && a.scale == nullptr)) return false;
   if (a.norm_weight != nullptr && !Aligned16(a.norm_weight)) return false;
   switch (a.epilogue) {
@@ -321,6 +253,7 @@ bool GemvSupports(const GemvArgs& a) {
 
 cudaError_t Gemv(const GemvArgs& a, cudaStream_t stream) {
   if (!GemvSupports(a)) return cudaErrorInvalidValue;
+  if (a.m > (a.int8_weights ? 8 : 4)) return SkinnyMma(a, stream);
   BASALT_DISPATCH_DTYPE(a.dtype, T, { return DispatchRows<T>(a, stream); });
   return cudaErrorInvalidValue;
 }

@@ -65,7 +65,8 @@ struct RotaryKvArgs {
 cudaError_t RotaryAndCacheWrite(const RotaryKvArgs& args, cudaStream_t stream);
 
 // Skinny products for decode-sized batches, with the small operations around a projection fused in:
-// y = epilogue(prologue(x)[m, k] w[n, k]^T (* scale[n]) (+ bias[n])).
+// y = epilogue(prologue(x)[m, k] w[n, k]^T (* scale[n]) (+ bias[n])). m <= 4 (8 for int8 weights) runs
+// the CUDA-core GEMV (gemv.cu), 5..64 the tensor-core skinny GEMM (skinny_mma.cu).
 enum class GemvEpilogue {
   kStore,        // y [m, n] = result
   kAddInto,      // y [m, n] += result, in place (the residual stream), rounded like `y + Linear(x)`
@@ -91,9 +92,16 @@ struct GemvArgs {
   GemvEpilogue epilogue = GemvEpilogue::kStore;
   GatedActivation act = GatedActivation::kSilu;  // kGatedAct
   RotaryKvArgs rotary = {};                      // kRotaryCache
+  // Scratch of the tensor-core form (m > 4) when it splits k over blocks: partial sums and one counter
+  // per tile of 64 rows, zero before the launch and left zero after it. Without them k is not split.
+  float* workspace = nullptr;
+  int64_t workspace_floats = 0;
+  int* tile_counters = nullptr;
+  int num_tile_counters = 0;
 };
-// Whether Gemv takes these arguments (m up to 4, or 8 with int8 weights; k a multiple of the 16-byte
-// vector; the epilogue's shape rules). False: use the unfused operations.
+// Whether Gemv takes these arguments (m up to 4, or 8 with int8 weights, or up to 64 with 16-bit
+// weights and activations through the tensor-core form; k a multiple of the 16-byte vector; the
+// epilogue's shape rules). False: use the unfused operations.
 bool GemvSupports(const GemvArgs& args);
 cudaError_t Gemv(const GemvArgs& args, cudaStream_t stream);
 

@@ -1,0 +1,90 @@
+#pragma once
+// The epilogues of the skinny products (GemvEpilogue), shared by the GEMV (gemv.cu, m <= 4) and the
+// tensor-core skinny GEMM (skinny_mma.cu, m <= 64). A block owns R output rows of W; the pair epilogues
+// need a row and its partner (gate row i and up row i + n/2; rotary half i of a head and i + head_dim/2)
+// in the same block, so with `pair` > 0 a block owns R/2 pairs (RowOf).
+#include "worker/kernels/activation_math.cuh"
+#include "worker/kernels/dtype_utils.cuh"
+
+namespace basalt::kernels {
+
+// Output row r of this block (row tile blockIdx.x): R consecutive rows, or (pair > 0) R/2 pairs (i, i + pair)
+// inside groups of 2 * pair rows, the first of each pair at r = i, the second at r = R/2 + i.
+template <int R>
+__device__ __forceinline__ int RowOf(int r, int pair) {
+  if (pair == 0) return blockIdx.x * R + r;
+  const int p = blockIdx.x * (R / 2) + r % (R / 2);
+  return (p / pair) * 2 * pair + p % pair + (r < R / 2 ? 0 : pair);
+}
+
+inline int PairOffset(const GemvArgs& a) {
+  switch (a.epilogue) {
+    case GemvEpilogue::kGatedAct: return a.n / 2;
+    case GemvEpilogue::kRotaryCache: return a.rotary.head_dim / 2;
+    default: return 0;
+  }
+}
+
+// As the rotary kernel rounds: cos/sin in T, each product rounded, then the sum.
+template <typename T>
+__device__ __forceinline__ void Rotate(float& x1, float& x2, float c, float s) {
+  const float a = Round<T>(Round<T>(x1 * c) - Round<T>(x2 * s));
+  const float b = Round<T>(Round<T>(x2 * c) + Round<T>(x1 * s));
+  x1 = a;
+  x2 = b;
+}
+
+// result[r * m + i] (shared memory) is the product of this block's row RowOf<R>(r, pair) with row i of x,
+// before scale and bias; every thread of the block calls this after the results are complete and
+// visible to it. Applies scale and bias, then the epilogue.
+template <typename T, int R>
+__device__ __forceinline__ void ApplyEpilogue(const GemvArgs& a, int pair, float* result, int m) {
+  const int n = a.n;
+  for (int i = threadIdx.x; i < R * m; i += blockDim.x) {
+    const int row = RowOf<R>(i / m, pair);
+    if (row >= n) continue;
+    float v = result[i];
+    if (a.scale != nullptr) v *= a.scale[row];
+    if (a.bias != nullptr) v += ToFloat(static_cast<const T*>(a.bias)[row]);
+    if (a.epilogue == GemvEpilogue::kStore || a.epilogue == GemvEpilogue::kAddInto) {
+      T* y = static_cast<T*>(a.y) + static_cast<int64_t>(i % m) * n + row;
+      *y = a.epilogue == GemvEpilogue::kStore ? FromFloat<T>(v) : FromFloat<T>(ToFloat(*y) + Round<T>(v));
+    } else {
+      result[i] = v;
+    }
+  }
+  if (a.epilogue == GemvEpilogue::kStore || a.epilogue == GemvEpilogue::kAddInto) return;
+  // Pair epilogues: item (i, x row) takes the results of rows i and R/2 + i.
+  __syncthreads();
+  constexpr int kHalf = R / 2;
+  for (int item = threadIdx.x; item < kHalf * m; item += blockDim.x) {
+    const int i = item / m, xm = item % m;
+    const int row1 = RowOf<R>(i, pair), row2 = row1 + pair;
+    if (row1 >= n) continue;
+    float v1 = Round<T>(result[i * m + xm]), v2 = Round<T>(result[(kHalf + i) * m + xm]);
+    if (a.epilogue == GemvEpilogue::kGatedAct) {  // row1 < n/2 is the gate, row2 = row1 + n/2 the up
+      static_cast<T*>(a.y)[static_cast<int64_t>(xm) * (n / 2) + row1] = FromFloat<T>(Round<T>(Activate(a.act, v1)) * v2);
+      continue;
+    }
+    // kRotaryCache: row1 is element j < head_dim / 2 of a head, row2 element j + head_dim / 2.
+    const RotaryKvArgs& rot = a.rotary;
+    const int head = row1 / rot.head_dim, j = row1 % rot.head_dim;
+    if (rot.rotary_dim > 0 && head < rot.num_heads + rot.num_kv_heads) {
+      const float angle = static_cast<float>(rot.positions[xm]) * rot.inv_freq[j];
+      Rotate<T>(v1, v2, Round<T>(cosf(angle) * rot.attention_scaling), Round<T>(sinf(angle) * rot.attention_scaling));
+    }
+    T* y = static_cast<T*>(a.y) + static_cast<int64_t>(xm) * n;
+    y[row1] = FromFloat<T>(v1);
+    y[row2] = FromFloat<T>(v2);
+    if (head < rot.num_heads) continue;
+    const int64_t slot = rot.slot_mapping[xm];
+    if (slot < 0) continue;  // padding rows of a CUDA graph batch
+    const bool key = head < rot.num_heads + rot.num_kv_heads;
+    const int kv_head = head - rot.num_heads - (key ? 0 : rot.num_kv_heads);
+    T* cache = static_cast<T*>(key ? rot.key_cache : rot.value_cache) + (slot * rot.num_kv_heads + kv_head) * rot.head_dim;
+    cache[j] = FromFloat<T>(v1);
+    cache[j + rot.head_dim / 2] = FromFloat<T>(v2);
+  }
+}
+
+}  // namespace basalt::kernels
