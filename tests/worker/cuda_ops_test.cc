@@ -9,6 +9,7 @@
 #include "worker/model/paged_attention.h"
 #include "worker/model/quantization.h"
 #include "worker/model/rotary.h"
+#include "worker/model/varlen_attention.h"
 
 namespace basalt::model {
 namespace {
@@ -44,7 +45,8 @@ TEST_P(CudaOpsTest, RmsNorm) {
 
 // The pre-norm layer's fused forms (norm in the GEMV prologue; residual add, gated activation, rotary +
 // cache write in its epilogue) against the torch composition, for dtype and int8 weights, at batch
-// sizes the GEMV takes (1-4, int8 up to 8) and ones that fall back (9, and 8 for dtype weights).
+// sizes the GEMV takes (1-4, int8 up to 8), the tensor-core form takes (5-64, 16-bit weights) and ones
+// that fall back (65; int8 above 8).
 LinearWeights RandomLinear(int64_t n, int64_t k, bool int8, bool bias, const at::TensorOptions& opts) {
   at::Tensor b = bias ? at::randn({n}, opts) : at::Tensor();
   if (!int8) return LinearWeights{at::randn({n, k}, opts) * 0.05, b};
@@ -54,7 +56,7 @@ LinearWeights RandomLinear(int64_t n, int64_t k, bool int8, bool bias, const at:
 
 TEST_P(CudaOpsTest, FusedNormLinearAndAddInto) {
   for (bool int8 : {false, true}) {
-    for (int64_t m : {1, 3, 8, 9}) {
+    for (int64_t m : {1, 3, 8, 9, 24, 64, 65}) {
       for (bool unit_offset : {false, true}) {
         NormSpec spec{NormType::kRmsNorm, 1e-6, false, unit_offset};
         NormWeights norm{at::randn({1024}, opts()) * 0.3, {}};
@@ -77,7 +79,7 @@ TEST_P(CudaOpsTest, FusedNormGatedLinear) {
   NormSpec spec{NormType::kRmsNorm, 1e-5, false, false};
   NormWeights norm{at::randn({512}, opts()), {}};
   for (bool int8 : {false, true}) {
-    for (int64_t m : {1, 4, 9}) {
+    for (int64_t m : {1, 4, 9, 32, 64}) {
       // 2 x 4608 rows take 4 rows (two gate/up pairs) per block, 2 x 704 take 2.
       for (int64_t inter : {704, 4608}) {
         LinearWeights gate_up = RandomLinear(2 * inter, 512, int8, false, opts());
@@ -100,7 +102,7 @@ TEST_P(CudaOpsTest, FusedNormQkvRotaryCacheWrite) {
   LinearWeights qkv{at::randn({(heads + 2 * kv_heads) * dim, hidden}, opts()) * 0.05,
                     at::randn({(heads + 2 * kv_heads) * dim}, opts())};
   for (int rotary_dim : {64, 16, 0}) {  // 16: partial rotary falls back; 0: no rotary, cache write only
-    for (int64_t tokens : {1, 3, 9}) {
+    for (int64_t tokens : {1, 3, 9, 17, 64}) {
       RopeSpec rope;
       rope.rotary_dim = rotary_dim > 0 ? rotary_dim : dim;
       rope.theta = 10000;
@@ -131,13 +133,17 @@ TEST_P(CudaOpsTest, FusedNormQkvRotaryCacheWrite) {
 }
 
 TEST_P(CudaOpsTest, SkinnyLinearMatchesTorch) {
-  for (int64_t m : {1, 3, 8, 9}) {  // 9 falls back to cuBLAS
-    for (auto [n, k] : std::vector<std::pair<int64_t, int64_t>>{{2560, 2048}, {37, 64}, {1001, 5632}}) {
+  // 1-4 rows take the GEMV, 5-64 the tensor-core form (16-bit), the rest cuBLAS; 1536 x 2048 splits k.
+  for (int64_t m : {1, 3, 8, 9, 16, 24, 33, 64, 65}) {
+    for (auto [n, k] : std::vector<std::pair<int64_t, int64_t>>{{2560, 2048}, {37, 64}, {1001, 5632}, {1536, 2048}}) {
       LinearWeights w{at::randn({n, k}, opts()) * 0.05, at::randn({n}, opts())};
       at::Tensor x = at::randn({m, k}, opts());
-      EXPECT_LT(RelativeError(cuda_->Linear(x, w), torch_->Linear(x.to(at::kFloat), {w.weight.to(at::kFloat), w.bias.to(at::kFloat)})),
+      const at::Tensor y = cuda_->Linear(x, w);
+      EXPECT_LT(RelativeError(y, torch_->Linear(x.to(at::kFloat), {w.weight.to(at::kFloat), w.bias.to(at::kFloat)})),
                 Tolerance())
           << m << "x" << n << "x" << k;
+      // Split k adds its partial sums in a fixed order: the same result every call.
+      EXPECT_TRUE(at::equal(y, cuda_->Linear(x, w))) << m << "x" << n << "x" << k;
     }
   }
 }
@@ -198,7 +204,10 @@ struct AttentionCase {
 TEST_P(CudaOpsTest, PagedDecodeAttentionMatchesReference) {
   std::mt19937 rng(7);
   for (AttentionCase c : {AttentionCase{32, 4, 64, 0, 0}, AttentionCase{8, 8, 128, 0, 0}, AttentionCase{16, 2, 128, 100, 0},
-                          AttentionCase{8, 4, 256, 0, 30.0}, AttentionCase{12, 12, 64, 0, 0}}) {
+                          AttentionCase{8, 4, 256, 0, 30.0}, AttentionCase{12, 12, 64, 0, 0},
+                          // the tensor-core kernel's group sizes up to 16, a group of 7 (Qwen2.5-7B), softcap
+                          AttentionCase{16, 1, 64, 0, 0}, AttentionCase{28, 4, 128, 0, 0},
+                          AttentionCase{16, 8, 128, 40, 50.0}}) {
     const int block_size = 16, num_seqs = 9, num_blocks = 1024;
     at::Tensor key_cache = at::randn({num_blocks, block_size, c.kv_heads, c.dim}, opts());
     at::Tensor value_cache = at::randn_like(key_cache);
@@ -273,10 +282,20 @@ TEST_P(CudaOpsTest, PrefillChunksMatchReference) {
     AttentionParams params{heads, kv_heads, dim, 0, std::nullopt, 0, {}};
     if (window > 0) params.sliding_window = window;
     at::Tensor q = at::randn({tokens, heads, dim}, opts());
-    at::Tensor out = cuda_->Attention(q, key_cache, value_cache, batch, params);
     at::Tensor ref = PagedAttentionReference(q.to(at::kFloat), key_cache.to(at::kFloat), value_cache.to(at::kFloat),
                                              batch, params);
-    EXPECT_LT(RelativeError(out, ref), Tolerance()) << "window " << window;
+    // Per sequence, then (with the layout the model runner builds) the prompt chunks in one varlen launch.
+    EXPECT_LT(RelativeError(cuda_->Attention(q, key_cache, value_cache, batch, params), ref), Tolerance())
+        << "window " << window;
+    // torch 2.x's CUDA builds have the varlen kernel: the 16-bit cases below must go through it.
+    if (GetParam() != at::kFloat) {
+      EXPECT_TRUE(VarlenFlashAttention::Available());
+    }
+    AddPrefillLayout(batch, block_size, at::kCUDA);
+    ASSERT_EQ(batch.prefill_first, 1);
+    EXPECT_EQ(batch.prefill_max_k, 130);
+    EXPECT_LT(RelativeError(cuda_->Attention(q, key_cache, value_cache, batch, params), ref), Tolerance())
+        << "varlen, window " << window;
   }
 }
 

@@ -59,9 +59,21 @@ StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_p
   positions.reserve(total);
   slots.reserve(total);
   StepLogits out;
+  out.first_row.assign(plan.chunks.size(), 0);
+  out.num_rows.assign(plan.chunks.size(), 0);
+  // Decode chunks (one token) first, so that the GPU runs them all through the decode kernel and the
+  // prompt chunks after them through one prefill launch; the logits rows say which chunk is which.
+  std::vector<size_t> order;
+  order.reserve(plan.chunks.size());
+  for (size_t c = 0; c < plan.chunks.size(); ++c) {
+    if (plan.chunks[c].num_tokens == 1) order.push_back(c);
+  }
+  for (size_t c = 0; c < plan.chunks.size(); ++c) {
+    if (plan.chunks[c].num_tokens != 1) order.push_back(c);
+  }
   size_t max_blocks = 1;
   bool decode_only = true;
-  for (size_t c = 0; c < plan.chunks.size(); ++c) {
+  for (size_t c : order) {
     const ScheduledChunk& chunk = plan.chunks[c];
     const Sequence& seq = *chunk.seq;
     const int64_t flat_start = static_cast<int64_t>(ids.size());
@@ -79,15 +91,13 @@ StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_p
     max_blocks = std::max(max_blocks, seq.block_table.size());
     batch.max_context_len = std::max<int64_t>(batch.max_context_len, chunk.start + chunk.num_tokens);
 
-    out.first_row.push_back(static_cast<int64_t>(logits_indices.size()));
+    out.first_row[c] = static_cast<int64_t>(logits_indices.size());
     if (all_positions[c]) {
       for (int i = 0; i < chunk.num_tokens; ++i) logits_indices.push_back(flat_start + i);
-      out.num_rows.push_back(chunk.num_tokens);
+      out.num_rows[c] = chunk.num_tokens;
     } else if (chunk.sample) {
       logits_indices.push_back(flat_start + chunk.num_tokens - 1);
-      out.num_rows.push_back(1);
-    } else {
-      out.num_rows.push_back(0);
+      out.num_rows[c] = 1;
     }
   }
   batch.decode_only = decode_only;
@@ -116,6 +126,7 @@ StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_p
       at::from_blob(tables.data(), {num_seqs, static_cast<int64_t>(max_blocks)}, at::kInt).to(device);
   batch.context_lens_tensor = at::from_blob(context_lens.data(), {num_seqs}, at::kInt).to(device);
 
+  if (!decode_only && model_.uses_cuda_kernels()) AddPrefillLayout(batch, block_size, device);
   if (decode_only && !model_.uses_cuda_kernels()) {
     // The portable attention path runs decode steps as one batched product over these slots.
     std::vector<int64_t> context_slots(num_seqs * batch.max_context_len, 0);

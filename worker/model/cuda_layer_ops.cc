@@ -15,6 +15,7 @@
 #include "worker/kernels/kernels.h"
 #include "worker/model/layer_ops.h"
 #include "worker/model/layers.h"
+#include "worker/model/varlen_attention.h"
 
 namespace basalt::model {
 namespace {
@@ -195,11 +196,18 @@ class CudaLayerOps final : public LayerOps {
     if (!DecodeAttentionIsCapturable(params)) {
       return PagedAttentionReference(q, key_cache, value_cache, batch, params);
     }
-    if (decode == 0) return PrefillAttention(q, key_cache, value_cache, batch, params);
+    if (decode == 0) {
+      if (VarlenUsable(q, batch, 0, params)) return VarlenPrefill(q, key_cache, value_cache, batch, params);
+      return PrefillAttention(q, key_cache, value_cache, batch, params);
+    }
     at::Tensor out = at::empty({tokens, params.num_heads * params.head_dim}, q.options());
     at::Tensor decode_out = out.narrow(0, 0, decode);
     RunDecodeKernel(q, key_cache, value_cache, batch, params, decode, decode_out);
-    if (decode < batch.num_seqs()) {
+    if (decode < batch.num_seqs() && VarlenUsable(q, batch, decode, params)) {
+      const int64_t offset = batch.query_start[decode];
+      out.narrow(0, offset, tokens - offset)
+          .copy_(VarlenPrefill(q.narrow(0, offset, tokens - offset), key_cache, value_cache, batch, params));
+    } else if (decode < batch.num_seqs()) {
       AttentionBatch rest;
       const int64_t offset = batch.query_start[decode];
       for (int s = static_cast<int>(decode); s <= batch.num_seqs(); ++s) rest.query_start.push_back(batch.query_start[s] - offset);
@@ -214,7 +222,7 @@ class CudaLayerOps final : public LayerOps {
  private:
   // The GEMV's operands for x [m, k] times w, or false where its layout rules out the kernel (the shape
   // rules are GemvSupports'). BASALT_GEMV=0 keeps cuBLAS everywhere.
-  static bool PrepareGemv(const at::Tensor& x, const LinearWeights& w, kernels::GemvArgs& a) {
+  bool PrepareGemv(const at::Tensor& x, const LinearWeights& w, kernels::GemvArgs& a) const {
     if (!GemvEnabled() || x.dim() != 2 || !x.is_contiguous() || !w.weight.is_contiguous() ||
         (w.bias.defined() && !w.bias.is_contiguous()) || (w.quantized() && !w.scale.is_contiguous())) {
       return false;
@@ -228,6 +236,18 @@ class CudaLayerOps final : public LayerOps {
     a.n = static_cast<int>(w.weight.size(0));
     a.k = static_cast<int>(x.size(1));
     a.dtype = KernelType(x.scalar_type());
+    if (a.m > 4) {
+      // The tensor-core form's split-k scratch, one fixed allocation (captured graphs keep its address):
+      // 4M floats cover 64 rows of x at two blocks per multiprocessor on any current GPU.
+      if (!gemm_workspace_.defined()) {
+        gemm_workspace_ = at::empty({4 << 20}, x.options().dtype(at::kFloat));
+        gemm_counters_ = at::zeros({4096}, x.options().dtype(at::kInt));
+      }
+      a.workspace = gemm_workspace_.data_ptr<float>();
+      a.workspace_floats = gemm_workspace_.numel();
+      a.tile_counters = gemm_counters_.data_ptr<int>();
+      a.num_tile_counters = static_cast<int>(gemm_counters_.numel());
+    }
     return true;
   }
 
@@ -270,6 +290,43 @@ class CudaLayerOps final : public LayerOps {
     a.interleaved = rotary != nullptr && rotary->interleaved();
     a.dtype = dtype;
     return a;
+  }
+
+  // Whether the prompt chunks after the first `decode` sequences can go through FlashAttention's
+  // variable-length kernel in one launch (AddPrefillLayout built their layout). BASALT_VARLEN_PREFILL=0
+  // keeps the per-sequence path (the baseline for measurements).
+  static bool VarlenUsable(const at::Tensor& q, const AttentionBatch& batch, int64_t decode,
+                           const AttentionParams& params) {
+    static const bool enabled = [] {
+      const char* v = std::getenv("BASALT_VARLEN_PREFILL");
+      return v == nullptr || std::string(v) != "0";
+    }();
+    if (!enabled || !batch.prefill_cu_q.defined() || batch.prefill_first != decode) return false;
+    if (q.scalar_type() != at::kBFloat16 && q.scalar_type() != at::kHalf) return false;
+    if (params.head_dim % 8 != 0 || params.head_dim > 256 || params.logit_softcap > 0 || q.stride(-1) != 1) return false;
+    // A window no context reaches changes nothing.
+    if (params.sliding_window && *params.sliding_window < batch.prefill_max_k &&
+        !VarlenFlashAttention::SupportsSlidingWindow()) {
+      return false;
+    }
+    return VarlenFlashAttention::Available();
+  }
+
+  // The prompt chunks' contexts gathered from the cache into one [keys, kv_heads, dim] tensor each for K
+  // and V (one index_select), then one varlen FlashAttention launch.
+  static at::Tensor VarlenPrefill(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
+                                  const AttentionBatch& batch, const AttentionParams& params) {
+    VarlenAttentionArgs a;
+    a.q = q;
+    a.k = key_cache.flatten(0, 1).index_select(0, batch.prefill_context_slots);
+    a.v = value_cache.flatten(0, 1).index_select(0, batch.prefill_context_slots);
+    a.cu_q = batch.prefill_cu_q;
+    a.cu_k = batch.prefill_cu_k;
+    a.max_q = batch.prefill_max_q;
+    a.max_k = batch.prefill_max_k;
+    a.scale = params.scale > 0 ? params.scale : 1.0 / std::sqrt(static_cast<double>(params.head_dim));
+    if (params.sliding_window && *params.sliding_window < batch.prefill_max_k) a.sliding_window = params.sliding_window;
+    return VarlenFlashAttention::Run(a).reshape({q.size(0), params.num_heads * params.head_dim});
   }
 
   // Prompt chunks: per sequence, the gathered context through torch's fused attention (FlashAttention
@@ -367,6 +424,7 @@ class CudaLayerOps final : public LayerOps {
   }
 
   mutable at::Tensor split_counters_;
+  mutable at::Tensor gemm_workspace_, gemm_counters_;
   mutable std::vector<at::Tensor> outgrown_counters_;
 };
 

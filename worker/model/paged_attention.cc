@@ -1,5 +1,6 @@
 #include "worker/model/paged_attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -10,6 +11,35 @@ at::Tensor GatherContext(const at::Tensor& cache, const std::vector<int32_t>& bl
   at::Tensor ids = at::from_blob(const_cast<int32_t*>(blocks.data()), {needed}, at::kInt)
                        .to(cache.device(), at::kLong);
   return cache.index_select(0, ids).flatten(0, 1).narrow(0, 0, length);
+}
+
+void AddPrefillLayout(AttentionBatch& batch, int block_size, const at::Device& device) {
+  const int num_seqs = batch.num_seqs();
+  int first = 0;
+  while (first < num_seqs && batch.query_start[first + 1] - batch.query_start[first] == 1) ++first;
+  batch.prefill_first = first;
+  if (first == num_seqs) return;
+  // One int64 buffer: query offsets, key offsets, then the context slots.
+  const int64_t count = num_seqs - first;
+  std::vector<int64_t> packed(2 * (count + 1), 0);
+  batch.prefill_max_q = batch.prefill_max_k = 0;
+  for (int s = first; s < num_seqs; ++s) {
+    const int64_t n = batch.query_start[s + 1] - batch.query_start[s], context = batch.context_lens[s];
+    const int64_t i = s - first;
+    packed[i + 1] = packed[i] + n;
+    packed[count + 1 + i + 1] = packed[count + 1 + i] + context;
+    batch.prefill_max_q = std::max(batch.prefill_max_q, n);
+    batch.prefill_max_k = std::max(batch.prefill_max_k, context);
+    const std::vector<int32_t>& table = batch.block_tables[s];
+    for (int64_t p = 0; p < context; ++p) {
+      packed.push_back(static_cast<int64_t>(table[p / block_size]) * block_size + p % block_size);
+    }
+  }
+  at::Tensor device_packed =
+      at::from_blob(packed.data(), {static_cast<int64_t>(packed.size())}, at::kLong).to(device, /*non_blocking=*/false, /*copy=*/true);
+  batch.prefill_cu_q = device_packed.narrow(0, 0, count + 1).to(at::kInt);
+  batch.prefill_cu_k = device_packed.narrow(0, count + 1, count + 1).to(at::kInt);
+  batch.prefill_context_slots = device_packed.narrow(0, 2 * (count + 1), static_cast<int64_t>(packed.size()) - 2 * (count + 1));
 }
 
 namespace {

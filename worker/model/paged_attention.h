@@ -31,8 +31,18 @@ struct AttentionBatch {
   at::Tensor context_slots;
   // Encoder-decoder models: each sequence's encoder output (its cross-attention keys and values).
   std::vector<const EncoderState*> encoder_states;
+  // The prompt chunks of a step, sequences [prefill_first, B) (decode sequences come first), in
+  // FlashAttention's variable-length layout (AddPrefillLayout; undefined when not built).
+  int prefill_first = 0;
+  at::Tensor prefill_cu_q, prefill_cu_k;  // [B - prefill_first + 1] int32 offsets of queries and keys
+  at::Tensor prefill_context_slots;       // [sum of their contexts] int64: cache slot of each context token
+  int64_t prefill_max_q = 0, prefill_max_k = 0;
   int num_seqs() const { return static_cast<int>(context_lens.size()); }
 };
+
+// Fills the prefill_* fields for the sequences after the leading one-token (decode) ones, from the host
+// fields, with one host-to-device copy. Nothing when every sequence decodes.
+void AddPrefillLayout(AttentionBatch& batch, int block_size, const at::Device& device);
 
 // What an attention layer needs besides q and the cache.
 struct AttentionParams {
