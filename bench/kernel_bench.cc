@@ -114,7 +114,7 @@ int main() {
       const auto rows = basalt::model::QuantizeInt8Rows(weights.back().weight);
       int8_weights.push_back({rows.q, {}, rows.scale});
     }
-    for (int64_t m : {1, 4, 8, 16, 32}) {
+    for (int64_t m : {1, 4, 8, 16, 32, 64}) {
       at::Tensor x = at::randn({m, k}, bf16);
       const double t_torch = MedianMs([&](int i) { torch_ops->Linear(x, weights[i % copies]); });
       const double t_ours = MedianMs([&](int i) { ops->Linear(x, weights[i % copies]); });

@@ -12,10 +12,15 @@ mkdir -p "$out"
 model=/tmp/tinyllama-random
 [ -f $model/model.safetensors ] || "$build/bin/basalt-bench" make-model $model
 # Python must not see the Debian libraries that gpu-env.sh puts on LD_LIBRARY_PATH for the C++ build.
-LD_LIBRARY_PATH=${PYTHON_LD_LIBRARY_PATH-$LD_LIBRARY_PATH} python3 bench/hf_baseline.py $model "$out/baseline.json" \
-  ${HF_ARGS:-} > "$out/hf_baseline.log" 2>&1 || {
-  tail -20 "$out/hf_baseline.log"; }
-grep "transformers generate" "$out/hf_baseline.log" || true
+# BASELINE=FILE reuses one measured earlier in the same run (an A/B of the worker alone).
+if [ -n "${BASELINE:-}" ] && [ -f "$BASELINE" ]; then
+  cp "$BASELINE" "$out/baseline.json"
+else
+  LD_LIBRARY_PATH=${PYTHON_LD_LIBRARY_PATH-$LD_LIBRARY_PATH} python3 bench/hf_baseline.py $model "$out/baseline.json" \
+    ${HF_ARGS:-} > "$out/hf_baseline.log" 2>&1 || {
+    tail -20 "$out/hf_baseline.log"; }
+  grep "transformers generate" "$out/hf_baseline.log" || true
+fi
 "$build/bin/basalt-worker" --model $model --device cuda --listen 127.0.0.1:50051 ${WORKER_ARGS:-} \
   > "$out/worker.log" 2>&1 &
 worker=$!

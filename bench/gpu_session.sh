@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# One GPU-machine session in one command (the device machine keeps nothing between calls): build the
+# worker, gateway, benchmarks and CUDA tests, run the CUDA tests, the kernel benchmark with the new kernels
+# on and off, and issue 7's benchmark (bench/run_gpu_bench.sh). Everything lands in $OUT/session.tar.gz and
+# a short summary is printed last. Run from the checkout root with .gpu-debs carried:
+#   bench/gpu_session.sh [STEPS]    STEPS: comma list of build,tests,kernels,bench,ab (default all)
+# Environment: CONC (1,32,128), PROMPTS (128), BUILD (/tmp/b).
+set -uo pipefail
+steps=${1:-build,tests,kernels,bench,ab}
+out=${OUT:-/tmp/session-out}
+logs=/tmp/session-logs
+mkdir -p "$out" "$logs"
+build=${BUILD:-/tmp/b}
+export PYTHON_LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}
+. .gpu-debs/gpu-env.sh
+t0=$(date +%s)
+stamp() { echo "[$(( $(date +%s) - t0 )) s] $*" | tee -a $logs/summary.txt; }
+has() { [[ ",$steps," == *",$1,"* ]]; }
+finish() {
+  tar -czf "$out/session.tar.gz" -C $logs . 2>/dev/null
+  echo "==== summary"; cat $logs/summary.txt
+}
+trap finish EXIT
+
+nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.mem --format=csv,noheader | tee -a $logs/summary.txt
+LD_LIBRARY_PATH=$PYTHON_LD_LIBRARY_PATH python3 -c \
+  'import torch; print("flash schema:", torch.ops.aten._flash_attention_forward.default._schema)' >> $logs/summary.txt 2>&1
+
+if has build; then
+  stamp "build"
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBASALT_BUILD_FUZZERS=OFF > $logs/cmake.log 2>&1 || {
+    tail -30 $logs/cmake.log; exit 1; }
+  cmake --build "$build" -j16 --target basalt-worker basalt-gateway basalt-bench basalt-kernel-bench worker_cuda_tests \
+    > $logs/build.log 2>&1 || { grep -E "error|Error" $logs/build.log | head -40; exit 1; }
+  stamp "built"
+  for o in "$build"/worker/CMakeFiles/basalt_kernels.dir/kernels/*.o; do
+    echo "$(basename $o): HMMA $(cuobjdump --dump-sass $o 2>/dev/null | grep -c HMMA), LDL/STL $(cuobjdump --dump-sass $o 2>/dev/null | grep -cE 'LDL|STL')"
+  done >> $logs/summary.txt
+fi
+
+if has tests; then
+  stamp "cuda tests"
+  timeout 240 "$build/bin/worker_cuda_tests" > $logs/cuda_tests.log 2>&1
+  grep -E "^\[  (PASSED|FAILED) |FAILED  \]|tests ran" $logs/cuda_tests.log | tee -a $logs/summary.txt
+  grep -B2 -A6 "Failure" $logs/cuda_tests.log | head -60 >> $logs/summary.txt
+fi
+
+if has kernels; then
+  stamp "kernel bench (new kernels)"
+  timeout 120 "$build/bin/basalt-kernel-bench" > $logs/kernel_bench.log 2>&1
+  stamp "kernel bench (BASALT_MMA_ATTENTION=0 BASALT_SKINNY_MMA=0)"
+  BASALT_MMA_ATTENTION=0 BASALT_SKINNY_MMA=0 timeout 120 "$build/bin/basalt-kernel-bench" > $logs/kernel_bench_base.log 2>&1
+  paste -d'|' <(cut -c1-90 $logs/kernel_bench.log) <(cut -c27-90 $logs/kernel_bench_base.log) >> $logs/summary.txt
+fi
+
+if has bench; then
+  stamp "issue 7 benchmark"
+  OUT=$logs/bench WORKER_ARGS="${WORKER_ARGS:-}" BASALT_STEP_PROFILE=1 timeout 300 \
+    bench/run_gpu_bench.sh "$build" "${CONC:-1,32,128}" "${PROMPTS:-128}" > $logs/bench.log 2>&1
+  grep -E "^\| |transformers|roofline" $logs/bench.log | tee -a $logs/summary.txt
+  grep -E "step profile|forward" $logs/bench/worker.log | tail -8 >> $logs/summary.txt
+fi
+
+if has ab; then
+  # The same gRPC workload with the session's new paths off, for a same-run baseline.
+  stamp "A/B: new paths off (gRPC)"
+  OUT=$logs/bench-base SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json BASALT_MMA_ATTENTION=0 BASALT_SKINNY_MMA=0 BASALT_VARLEN_PREFILL=0 timeout 200 \
+    bench/run_gpu_bench.sh "$build" "${CONC:-1,32,128}" "${PROMPTS:-128}" > $logs/bench-base.log 2>&1
+  grep -E "^\| " $logs/bench-base.log | tee -a $logs/summary.txt
+fi
+stamp "done"
