@@ -35,7 +35,7 @@ export LIBRARY_PATH=$P/usr/lib/x86_64-linux-gnu
 export PKG_CONFIG_PATH=$P/usr/lib/x86_64-linux-gnu/pkgconfig:$P/usr/share/pkgconfig
 export PATH=$P/usr/bin:$PATH
 TORCH_DIR=$(/opt/torch/.venv/bin/python -c 'import torch,os;print(os.path.dirname(torch.__file__))')
-export CMAKE_PREFIX_PATH="$TORCH_DIR/share/cmake;$P/usr;$P/usr/lib/x86_64-linux-gnu/cmake"
+export CMAKE_PREFIX_PATH="$TORCH_DIR/share/cmake:$P/usr:$P/usr/lib/x86_64-linux-gnu/cmake"  # the environment form is colon-separated
 export CUDACXX=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
 EOF
 du -sh .
