@@ -23,12 +23,16 @@ double RelativeError(const at::Tensor& out, const at::Tensor& ref) {
 class CudaOpsTest : public ::testing::TestWithParam<at::ScalarType> {
  protected:
   void SetUp() override {
+    // The tensor-core skinny GEMM is off by default (skinny_mma.h); these tests check it, the model
+    // reference tests run the default.
+    SetCudaSkinnyGemm(true);
     if (!at::hasCUDA()) GTEST_FAIL() << "no CUDA device";
     cuda_ = MakeCudaLayerOps();
     ASSERT_NE(cuda_, nullptr);
     torch_ = MakeTorchLayerOps();
     at::manual_seed(1234);
   }
+  void TearDown() override { SetCudaSkinnyGemm(false); }
   at::TensorOptions opts() const { return at::TensorOptions().dtype(GetParam()).device(at::kCUDA); }
   double Tolerance() const { return GetParam() == at::kFloat ? 1e-5 : 1e-2; }
   std::unique_ptr<LayerOps> cuda_, torch_;

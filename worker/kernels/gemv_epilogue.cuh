@@ -35,22 +35,26 @@ __device__ __forceinline__ void Rotate(float& x1, float& x2, float c, float s) {
 }
 
 // result[r * m + i] (shared memory) is the product of this block's row RowOf<R>(r, pair) with row i of x,
-// before scale and bias; every thread of the block calls this after the results are complete and
-// visible to it. Applies scale and bias, then the epilogue.
+// before scale and bias; every thread of the block calls this once the results are written (it begins
+// with a barrier). Applies x_scale[i] (per row of x, may be null), scale and bias, then the epilogue.
+// Consecutive threads take consecutive rows of W, so that the stores to y are coalesced.
 template <typename T, int R>
-__device__ __forceinline__ void ApplyEpilogue(const GemvArgs& a, int pair, float* result, int m) {
+__device__ __forceinline__ void ApplyEpilogue(const GemvArgs& a, int pair, float* result, int m,
+                                              const float* x_scale = nullptr) {
   const int n = a.n;
+  __syncthreads();
   for (int i = threadIdx.x; i < R * m; i += blockDim.x) {
-    const int row = RowOf<R>(i / m, pair);
+    const int r = i % R, xm = i / R, row = RowOf<R>(r, pair);
     if (row >= n) continue;
-    float v = result[i];
+    float v = result[r * m + xm];
+    if (x_scale != nullptr) v *= x_scale[xm];
     if (a.scale != nullptr) v *= a.scale[row];
     if (a.bias != nullptr) v += ToFloat(static_cast<const T*>(a.bias)[row]);
     if (a.epilogue == GemvEpilogue::kStore || a.epilogue == GemvEpilogue::kAddInto) {
-      T* y = static_cast<T*>(a.y) + static_cast<int64_t>(i % m) * n + row;
+      T* y = static_cast<T*>(a.y) + static_cast<int64_t>(xm) * n + row;
       *y = a.epilogue == GemvEpilogue::kStore ? FromFloat<T>(v) : FromFloat<T>(ToFloat(*y) + Round<T>(v));
     } else {
-      result[i] = v;
+      result[r * m + xm] = v;
     }
   }
   if (a.epilogue == GemvEpilogue::kStore || a.epilogue == GemvEpilogue::kAddInto) return;
@@ -58,7 +62,7 @@ __device__ __forceinline__ void ApplyEpilogue(const GemvArgs& a, int pair, float
   __syncthreads();
   constexpr int kHalf = R / 2;
   for (int item = threadIdx.x; item < kHalf * m; item += blockDim.x) {
-    const int i = item / m, xm = item % m;
+    const int i = item % kHalf, xm = item / kHalf;
     const int row1 = RowOf<R>(i, pair), row2 = row1 + pair;
     if (row1 >= n) continue;
     float v1 = Round<T>(result[i * m + xm]), v2 = Round<T>(result[(kHalf + i) * m + xm]);

@@ -103,6 +103,8 @@ struct GemvArgs {
 // weights and activations through the tensor-core form; k a multiple of the 16-byte vector; the
 // epilogue's shape rules). False: use the unfused operations.
 bool GemvSupports(const GemvArgs& args);
+// The tensor-core form is off by default (skinny_mma.h); BASALT_SKINNY_MMA=1 or this turns it on.
+void SetSkinnyMmaEnabled(bool enabled);
 cudaError_t Gemv(const GemvArgs& args, cudaStream_t stream);
 
 // out[r, c] = q[r, c] * scale[r] in dtype, for r < rows, c < cols (rows contiguous).

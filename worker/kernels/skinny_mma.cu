@@ -15,6 +15,7 @@
 // loads (per split, added up with the partial sums). This rounds differently from normalizing first
 // (the GEMV's and transformers' order), within the dtype's precision.
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -34,6 +35,7 @@ constexpr int kTileRows = 64;
 constexpr int kColumn = 32;                       // k values of one warp step
 constexpr int kRound = kWarps * kColumn;          // k values of one step of the block
 constexpr int kMaxRows = 64;                      // rows of x
+constexpr int kMaxSplits = 16;                    // blocks sharing a tile's k
 
 // The 8 values of a 16-byte chunk of T as floats.
 template <typename T>
@@ -185,23 +187,28 @@ __global__ void __launch_bounds__(kThreads) SkinnyMmaKernel(const GemvArgs a, in
     __syncthreads();
     if (!last) return;
     __threadfence();
+    // All splits' loads of an item go out before they are added (in split order): a loop that adds as
+    // it loads waits one L2 round trip per split.
     const float* tile = a.workspace + static_cast<int64_t>(blockIdx.x) * splits * stride;
     for (int i = threadIdx.x; i < (kNorm ? kTileRows + 1 : kTileRows) * m; i += kThreads) {
+      float part[kMaxSplits];
+#pragma unroll
+      for (int s = 0; s < kMaxSplits; ++s) part[s] = s < splits ? __ldcg(tile + s * stride + i) : 0.f;
       float total = 0.f;
-      for (int s = 0; s < splits; ++s) total += __ldcg(tile + s * stride + i);
+#pragma unroll
+      for (int s = 0; s < kMaxSplits; ++s) total += part[s];
       if (i < kTileRows * m) {
         result[i] = total;
       } else {
         sums[i - kTileRows * m] = total;
       }
     }
-    __syncthreads();
   }
   if constexpr (kNorm) {
-    // Same thread-to-item mapping as ApplyEpilogue's first pass: no barrier needed in between.
-    for (int i = threadIdx.x; i < kTileRows * m; i += kThreads) result[i] *= rsqrtf(sums[i % m] / k + a.norm_eps);
+    __syncthreads();
+    for (int i = threadIdx.x; i < m; i += kThreads) sums[i] = rsqrtf(sums[i] / k + a.norm_eps);
   }
-  ApplyEpilogue<T, kTileRows>(a, pair, result, m);
+  ApplyEpilogue<T, kTileRows>(a, pair, result, m, kNorm ? sums : nullptr);
 }
 
 int NumMultiprocessors() {
@@ -219,7 +226,7 @@ cudaError_t Launch(const GemvArgs& a, cudaStream_t stream) {
   const int tiles = (a.n + kTileRows - 1) / kTileRows;
   // Split k until there are about two blocks per multiprocessor, in whole rounds of the block, where the
   // caller gave scratch enough.
-  int splits = std::min((a.k + kRound - 1) / kRound, std::max(1, (2 * NumMultiprocessors() + tiles - 1) / tiles));
+  int splits = std::min({kMaxSplits, (a.k + kRound - 1) / kRound, std::max(1, (2 * NumMultiprocessors() + tiles - 1) / tiles)});
   int k_per_split = ((a.k + splits - 1) / splits + kRound - 1) / kRound * kRound;
   splits = (a.k + k_per_split - 1) / k_per_split;
   const int64_t needed = static_cast<int64_t>(tiles) * splits * (kTileRows + 1) * a.m;
@@ -247,12 +254,20 @@ cudaError_t DispatchRows(const GemvArgs& a, cudaStream_t stream) {
 
 }  // namespace
 
-bool SkinnyMmaSupports(const GemvArgs& a) {
-  static const bool enabled = [] {
+namespace {
+std::atomic<bool>& SkinnyMmaSwitch() {
+  static std::atomic<bool> enabled = [] {
     const char* v = std::getenv("BASALT_SKINNY_MMA");
-    return v == nullptr || std::strcmp(v, "0") != 0;
+    return v != nullptr && std::strcmp(v, "1") == 0;
   }();
-  return enabled && !a.int8_weights && a.dtype != DataType::kFloat32 && a.m >= 1 && a.m <= kMaxRows && a.k % 8 == 0;
+  return enabled;
+}
+}  // namespace
+
+void SetSkinnyMmaEnabled(bool enabled) { SkinnyMmaSwitch().store(enabled); }
+
+bool SkinnyMmaSupports(const GemvArgs& a) {
+  return SkinnyMmaSwitch().load() && !a.int8_weights && a.dtype != DataType::kFloat32 && a.m >= 1 && a.m <= kMaxRows && a.k % 8 == 0;
 }
 
 cudaError_t SkinnyMma(const GemvArgs& a, cudaStream_t stream) {

@@ -4,9 +4,10 @@
 
 namespace basalt::kernels {
 
-// 16-bit weights and activations, m <= 64, k a multiple of 8; BASALT_SKINNY_MMA=0 turns it off (cuBLAS
-// and the unfused operations instead: the baseline for measurements). Shape rules of the epilogues and
-// alignment are GemvSupports'.
+// 16-bit weights and activations, m <= 64, k a multiple of 8, and BASALT_SKINNY_MMA=1: off by default,
+// since on an H200 (2026-12-01) it ran 2-10x slower than cuBLAS at 8-64 rows on the TinyLlama shapes
+// (worker/kernels/NOTES.md); cuBLAS and the unfused operations serve those batches. Shape rules of the
+// epilogues and alignment are GemvSupports'.
 bool SkinnyMmaSupports(const GemvArgs& args);
 cudaError_t SkinnyMma(const GemvArgs& args, cudaStream_t stream);
 

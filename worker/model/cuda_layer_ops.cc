@@ -432,4 +432,6 @@ class CudaLayerOps final : public LayerOps {
 
 std::unique_ptr<LayerOps> MakeCudaLayerOps() { return std::make_unique<CudaLayerOps>(); }
 
+void SetCudaSkinnyGemm(bool enabled) { kernels::SetSkinnyMmaEnabled(enabled); }
+
 }  // namespace basalt::model

@@ -61,6 +61,7 @@ std::unique_ptr<LayerOps> MakeTorchLayerOps() { return std::make_unique<LayerOps
 
 #if !defined(BASALT_WITH_CUDA)
 std::unique_ptr<LayerOps> MakeCudaLayerOps() { return nullptr; }
+void SetCudaSkinnyGemm(bool) {}
 #endif
 
 }  // namespace basalt::model

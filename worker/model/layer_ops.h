@@ -61,4 +61,7 @@ std::unique_ptr<LayerOps> MakeTorchLayerOps();
 // The CUDA kernels (nullptr when this build has no CUDA).
 std::unique_ptr<LayerOps> MakeCudaLayerOps();
 
+// CUDA builds: the tensor-core skinny GEMM for 5-64 rows, off by default (worker/kernels/skinny_mma.h).
+void SetCudaSkinnyGemm(bool enabled);
+
 }  // namespace basalt::model
