@@ -10,7 +10,7 @@
 //   g * head_dim / 8 .. of each of its 4 tokens' V rows, which become output column g of every n-tile
 //   (so n-tile e, column c is dimension c * head_dim / 8 + e);
 // - P goes from the S accumulators to the A operand of P V in registers (the C layout of two n-tiles is
-//   the A layout of one k step).
+//   the A layout of one k step), as a 16-bit value plus its 16-bit remainder (two products).
 // Before waiting for the kernel that wrote q and the newest K/V row (launch.cuh), every block asks L2 for
 // the K and V rows of its partition: older rows were written by earlier steps, and a prefetch only warms
 // L2, which the real loads after the wait read coherently.
@@ -160,8 +160,15 @@ __global__ void __launch_bounds__(kThreads) MmaDecodeKernel(DecodeAttentionArgs 
         }
       }
     }
-    const uint32_t pa[4] = {PackPair<T>(s[0][0], s[0][1]), PackPair<T>(s[0][2], s[0][3]), PackPair<T>(s[1][0], s[1][1]),
-                            PackPair<T>(s[1][2], s[1][3])};
+    // P as the sum of two 16-bit parts (its rounding and the rest): P V then loses ~16 bits, not 8,
+    // as the portable kernel's float P V did (bf16 P alone moved logprobs by ~0.2 in the reference test).
+    uint32_t pa[4], pr[4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const float x0 = s[i / 2][2 * (i % 2)], x1 = s[i / 2][2 * (i % 2) + 1];
+      pa[i] = PackPair<T>(x0, x1);
+      pr[i] = PackPair<T>(x0 - LowFloat<T>(pa[i]), x1 - HighFloat<T>(pa[i]));
+    }
 #pragma unroll
     for (int e = 0; e < kColumns; ++e) {
       const int w = (e % 8) / 2;
@@ -170,6 +177,7 @@ __global__ void __launch_bounds__(kThreads) MmaDecodeKernel(DecodeAttentionArgs 
       const uint32_t b[2] = {e % 2 == 0 ? LowHalves(lo0, lo1) : HighHalves(lo0, lo1),
                              e % 2 == 0 ? LowHalves(hi0, hi1) : HighHalves(hi0, hi1)};
       Mma16816<T>(o[e], pa, b);
+      Mma16816<T>(o[e], pr, b);
     }
   }
 #pragma unroll

@@ -14,6 +14,8 @@
 
 #include <cstdint>
 
+#include "worker/kernels/dtype_utils.cuh"
+
 namespace basalt::kernels {
 
 template <typename T>
@@ -53,6 +55,18 @@ template <>
 __device__ __forceinline__ uint32_t PackPair<__half>(float lo, float hi) {
   __half2 v = __floats2half2_rn(lo, hi);
   return *reinterpret_cast<uint32_t*>(&v);
+}
+
+// The 16-bit values of a PackPair register back as floats.
+template <typename T>
+__device__ __forceinline__ float LowFloat(uint32_t v) {
+  const T* h = reinterpret_cast<const T*>(&v);
+  return ToFloat(h[0]);
+}
+template <typename T>
+__device__ __forceinline__ float HighFloat(uint32_t v) {
+  const T* h = reinterpret_cast<const T*>(&v);
+  return ToFloat(h[1]);
 }
 
 // The low (or high) 16-bit halves of two registers as one register: (a.lo, b.lo) or (a.hi, b.hi).
