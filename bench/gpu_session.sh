@@ -28,7 +28,7 @@ LD_LIBRARY_PATH=$PYTHON_LD_LIBRARY_PATH python3 -c \
 
 if has build; then
   stamp "build"
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBASALT_BUILD_FUZZERS=OFF > $logs/cmake.log 2>&1 || {
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBASALT_BUILD_FUZZERS=OFF -DICU_ROOT=/tmp/deb/usr -DCMAKE_LIBRARY_ARCHITECTURE=x86_64-linux-gnu > $logs/cmake.log 2>&1 || {
     tail -30 $logs/cmake.log; exit 1; }
   cmake --build "$build" -j16 --target basalt-worker basalt-gateway basalt-bench basalt-kernel-bench worker_cuda_tests \
     > $logs/build.log 2>&1 || { grep -E "error|Error" $logs/build.log | head -40; exit 1; }
@@ -46,26 +46,36 @@ if has tests; then
 fi
 
 if has kernels; then
-  stamp "kernel bench (new kernels)"
-  timeout 120 "$build/bin/basalt-kernel-bench" > $logs/kernel_bench.log 2>&1
-  stamp "kernel bench (BASALT_MMA_ATTENTION=0 BASALT_SKINNY_MMA=0)"
-  BASALT_MMA_ATTENTION=0 BASALT_SKINNY_MMA=0 timeout 120 "$build/bin/basalt-kernel-bench" > $logs/kernel_bench_base.log 2>&1
+  stamp "kernel bench (new kernels, BASALT_SKINNY_MMA=1)"
+  BASALT_SKINNY_MMA=1 timeout 120 "$build/bin/basalt-kernel-bench" > $logs/kernel_bench.log 2>&1
+  stamp "kernel bench (BASALT_MMA_ATTENTION=0, skinny GEMM off)"
+  BASALT_MMA_ATTENTION=0 timeout 120 "$build/bin/basalt-kernel-bench" > $logs/kernel_bench_base.log 2>&1
   paste -d'|' <(cut -c1-90 $logs/kernel_bench.log) <(cut -c27-90 $logs/kernel_bench_base.log) >> $logs/summary.txt
+  stamp "ncu: the skinny GEMM's first launches"
+  BASALT_SKINNY_MMA=1 timeout 120 ncu --clock-control none -k regex:SkinnyMma --launch-skip 0 --launch-count 1 \
+    --section SpeedOfLight --section Occupancy --section WarpStateStats --section MemoryWorkloadAnalysis \
+    --section LaunchStats "$build/bin/basalt-kernel-bench" > $logs/ncu_skinny.log 2>&1
+  grep -E "SkinnyMma|Duration|Throughput|Warp Cycles|Stall|Achieved Occupancy|Registers|Grid Size|Theoretical Occ|L2 Hit|Block Limit" \
+    $logs/ncu_skinny.log | head -40 >> $logs/summary.txt
 fi
 
 if has bench; then
   stamp "issue 7 benchmark"
   OUT=$logs/bench WORKER_ARGS="${WORKER_ARGS:-}" BASALT_STEP_PROFILE=1 timeout 300 \
     bench/run_gpu_bench.sh "$build" "${CONC:-1,32,128}" "${PROMPTS:-128}" > $logs/bench.log 2>&1
-  grep -E "^\| |transformers|roofline" $logs/bench.log | tee -a $logs/summary.txt
+  grep -E "^api|^grpc|^http|transformers" $logs/bench.log | tee -a $logs/summary.txt
   grep -E "step profile|forward" $logs/bench/worker.log | tail -8 >> $logs/summary.txt
 fi
 
 if has ab; then
   # The same gRPC workload with the session's new paths off, for a same-run baseline.
-  stamp "A/B: new paths off (gRPC)"
-  OUT=$logs/bench-base SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json BASALT_MMA_ATTENTION=0 BASALT_SKINNY_MMA=0 BASALT_VARLEN_PREFILL=0 timeout 200 \
-    bench/run_gpu_bench.sh "$build" "${CONC:-1,32,128}" "${PROMPTS:-128}" > $logs/bench-base.log 2>&1
-  grep -E "^\| " $logs/bench-base.log | tee -a $logs/summary.txt
+  stamp "A/B: this session's paths off (gRPC)"
+  OUT=$logs/bench-base SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json BASALT_MMA_ATTENTION=0 BASALT_VARLEN_PREFILL=0 \
+    timeout 200 bench/run_gpu_bench.sh "$build" "${AB_CONC:-1,32,128}" 128 > $logs/bench-base.log 2>&1
+  grep -E "^api|^grpc" $logs/bench-base.log | tee -a $logs/summary.txt
+  stamp "A/B: skinny GEMM on (gRPC)"
+  OUT=$logs/bench-skinny SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json BASALT_SKINNY_MMA=1 BASALT_STEP_PROFILE=1 \
+    timeout 200 bench/run_gpu_bench.sh "$build" 8,32 128 > $logs/bench-skinny.log 2>&1
+  grep -E "^api|^grpc" $logs/bench-skinny.log | tee -a $logs/summary.txt
 fi
 stamp "done"
