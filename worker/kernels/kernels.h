@@ -105,6 +105,7 @@ struct GemvArgs {
 bool GemvSupports(const GemvArgs& args);
 // The tensor-core form is off by default (skinny_mma.h); BASALT_SKINNY_MMA=1 or this turns it on.
 void SetSkinnyMmaEnabled(bool enabled);
+bool SkinnyMmaEnabled();
 cudaError_t Gemv(const GemvArgs& args, cudaStream_t stream);
 
 // out[r, c] = q[r, c] * scale[r] in dtype, for r < rows, c < cols (rows contiguous).

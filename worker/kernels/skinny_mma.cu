@@ -265,9 +265,10 @@ std::atomic<bool>& SkinnyMmaSwitch() {
 }  // namespace
 
 void SetSkinnyMmaEnabled(bool enabled) { SkinnyMmaSwitch().store(enabled); }
+bool SkinnyMmaEnabled() { return SkinnyMmaSwitch().load(); }
 
 bool SkinnyMmaSupports(const GemvArgs& a) {
-  return SkinnyMmaSwitch().load() && !a.int8_weights && a.dtype != DataType::kFloat32 && a.m >= 1 && a.m <= kMaxRows && a.k % 8 == 0;
+  return SkinnyMmaEnabled() && !a.int8_weights && a.dtype != DataType::kFloat32 && a.m >= 1 && a.m <= kMaxRows && a.k % 8 == 0;
 }
 
 cudaError_t SkinnyMma(const GemvArgs& a, cudaStream_t stream) {

@@ -188,33 +188,22 @@ class CudaLayerOps final : public LayerOps {
   at::Tensor Attention(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
                        const AttentionBatch& batch, const AttentionParams& params) const override {
     const int64_t tokens = q.size(0);
-    // Decode sequences (one new token) come first in a step; they go through the paged decode kernel,
-    // the rest (prefill chunks) through the portable path.
+    // Decode sequences (one new token) come first in a step (the model runner orders them); they go
+    // through the paged decode kernel, the prompt chunks after them through PrefillChunks.
     int64_t decode = 0;
     while (decode < batch.num_seqs() && batch.query_start[decode + 1] - batch.query_start[decode] == 1) ++decode;
     // The kernels add no position biases (ALiBi, T5's relative bias): those go the portable way.
     if (!DecodeAttentionIsCapturable(params)) {
       return PagedAttentionReference(q, key_cache, value_cache, batch, params);
     }
-    if (decode == 0) {
-      if (VarlenUsable(q, batch, 0, params)) return VarlenPrefill(q, key_cache, value_cache, batch, params);
-      return PrefillAttention(q, key_cache, value_cache, batch, params);
-    }
+    if (decode == 0) return PrefillChunks(q, key_cache, value_cache, batch, params, 0);
     at::Tensor out = at::empty({tokens, params.num_heads * params.head_dim}, q.options());
     at::Tensor decode_out = out.narrow(0, 0, decode);
     RunDecodeKernel(q, key_cache, value_cache, batch, params, decode, decode_out);
-    if (decode < batch.num_seqs() && VarlenUsable(q, batch, decode, params)) {
+    if (decode < batch.num_seqs()) {
       const int64_t offset = batch.query_start[decode];
       out.narrow(0, offset, tokens - offset)
-          .copy_(VarlenPrefill(q.narrow(0, offset, tokens - offset), key_cache, value_cache, batch, params));
-    } else if (decode < batch.num_seqs()) {
-      AttentionBatch rest;
-      const int64_t offset = batch.query_start[decode];
-      for (int s = static_cast<int>(decode); s <= batch.num_seqs(); ++s) rest.query_start.push_back(batch.query_start[s] - offset);
-      rest.context_lens.assign(batch.context_lens.begin() + decode, batch.context_lens.end());
-      rest.block_tables.assign(batch.block_tables.begin() + decode, batch.block_tables.end());
-      out.narrow(0, offset, tokens - offset)
-          .copy_(PrefillAttention(q.narrow(0, offset, tokens - offset), key_cache, value_cache, rest, params));
+          .copy_(PrefillChunks(q.narrow(0, offset, tokens - offset), key_cache, value_cache, batch, params, decode));
     }
     return out;
   }
@@ -236,7 +225,7 @@ class CudaLayerOps final : public LayerOps {
     a.n = static_cast<int>(w.weight.size(0));
     a.k = static_cast<int>(x.size(1));
     a.dtype = KernelType(x.scalar_type());
-    if (a.m > 4) {
+    if (a.m > 4 && kernels::SkinnyMmaEnabled()) {
       // The tensor-core form's split-k scratch, one fixed allocation (captured graphs keep its address):
       // 4M floats cover 64 rows of x at two blocks per multiprocessor on any current GPU.
       if (!gemm_workspace_.defined()) {
@@ -290,6 +279,20 @@ class CudaLayerOps final : public LayerOps {
     a.interleaved = rotary != nullptr && rotary->interleaved();
     a.dtype = dtype;
     return a;
+  }
+
+  // Attention of the prompt chunks, sequences [first, B) of the batch, whose queries are `q`: one varlen
+  // launch where it applies, else one fused-attention call per sequence.
+  static at::Tensor PrefillChunks(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
+                                  const AttentionBatch& batch, const AttentionParams& params, int64_t first) {
+    if (VarlenUsable(q, batch, first, params)) return VarlenPrefill(q, key_cache, value_cache, batch, params);
+    if (first == 0) return PrefillAttention(q, key_cache, value_cache, batch, params);
+    AttentionBatch rest;
+    const int64_t offset = batch.query_start[first];
+    for (int s = static_cast<int>(first); s <= batch.num_seqs(); ++s) rest.query_start.push_back(batch.query_start[s] - offset);
+    rest.context_lens.assign(batch.context_lens.begin() + first, batch.context_lens.end());
+    rest.block_tables.assign(batch.block_tables.begin() + first, batch.block_tables.end());
+    return PrefillAttention(q, key_cache, value_cache, rest, params);
   }
 
   // Whether the prompt chunks after the first `decode` sequences can go through FlashAttention's
