@@ -39,11 +39,6 @@ __device__ __forceinline__ void PrefetchL2(const void* p) {
   asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
 }
 
-// 32-bit word `w` of the 16-bit values [8 i, 8 i + 8) held in chunks[i].
-__device__ __forceinline__ uint32_t Word(const uint4& c, int w) {
-  return w == 0 ? c.x : w == 1 ? c.y : w == 2 ? c.z : c.w;
-}
-
 template <typename T, int D>
 __global__ void __launch_bounds__(kThreads) MmaDecodeKernel(DecodeAttentionArgs a) {
   constexpr int kSteps = D / 16;        // k steps of Q K^T

@@ -20,6 +20,14 @@ __device__ __forceinline__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float x) { ret
 template <>
 __device__ __forceinline__ __half FromFloat<__half>(float x) { return __float2half(x); }
 
+// 16 bytes of T as floats: 16 / sizeof(T) values (int8_utils.cuh adds int8).
+template <typename T>
+__device__ __forceinline__ void Widen(const uint4& v, float* out) {
+  const T* w = reinterpret_cast<const T*>(&v);
+#pragma unroll
+  for (int j = 0; j < static_cast<int>(16 / sizeof(T)); ++j) out[j] = ToFloat(w[j]);
+}
+
 // Rounds through T: what a framework op computing in T would produce.
 template <typename T>
 __device__ __forceinline__ float Round(float x) { return ToFloat(FromFloat<T>(x)); }

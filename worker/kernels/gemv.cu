@@ -36,21 +36,6 @@ constexpr int kThreads = 128;
 constexpr int kWarps = kThreads / 32;
 constexpr int kUnroll = 2;  // chunks of each row loaded before any is used
 
-// 16 bytes of weights to float: 16 / sizeof(W) values.
-template <typename W>
-__device__ __forceinline__ void Widen(const uint4& v, float* out) {
-  const W* w = reinterpret_cast<const W*>(&v);
-#pragma unroll
-  for (int j = 0; j < static_cast<int>(16 / sizeof(W)); ++j) out[j] = ToFloat(w[j]);
-}
-template <>
-__device__ __forceinline__ void Widen<int8_t>(const uint4& v, float* out) {
-  Int8x4ToFloat(v.x, out);
-  Int8x4ToFloat(v.y, out + 4);
-  Int8x4ToFloat(v.z, out + 8);
-  Int8x4ToFloat(v.w, out + 12);
-}
-
 // 1 / RMS of each of the M rows of x [M, k] (every thread gets all M).
 template <typename T, int M>
 __device__ __forceinline__ void InverseRms(const T* __restrict__ x, int k, float eps, float* inv) {

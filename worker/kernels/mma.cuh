@@ -73,9 +73,13 @@ __device__ __forceinline__ float HighFloat(uint32_t v) {
 __device__ __forceinline__ uint32_t LowHalves(uint32_t a, uint32_t b) { return __byte_perm(a, b, 0x5410); }
 __device__ __forceinline__ uint32_t HighHalves(uint32_t a, uint32_t b) { return __byte_perm(a, b, 0x7632); }
 
+// 32-bit word w (two 16-bit values) of a 16-byte chunk.
+__device__ __forceinline__ uint32_t Word(const uint4& chunk, int w) {
+  return w == 0 ? chunk.x : w == 1 ? chunk.y : w == 2 ? chunk.z : chunk.w;
+}
 // The k slots of two consecutive steps held in one 16-byte chunk (8 values) of a row: step 2u + h takes
 // words 2h and 2h + 1 of chunk u as its (2t, 2t+1) and (2t+8, 2t+9) pairs.
-__device__ __forceinline__ uint32_t KSlotLow(const uint4& chunk, int half) { return half == 0 ? chunk.x : chunk.z; }
-__device__ __forceinline__ uint32_t KSlotHigh(const uint4& chunk, int half) { return half == 0 ? chunk.y : chunk.w; }
+__device__ __forceinline__ uint32_t KSlotLow(const uint4& chunk, int half) { return Word(chunk, 2 * half); }
+__device__ __forceinline__ uint32_t KSlotHigh(const uint4& chunk, int half) { return Word(chunk, 2 * half + 1); }
 
 }  // namespace basalt::kernels

@@ -37,14 +37,6 @@ constexpr int kRound = kWarps * kColumn;          // k values of one step of the
 constexpr int kMaxRows = 64;                      // rows of x
 constexpr int kMaxSplits = 16;                    // blocks sharing a tile's k
 
-// The 8 values of a 16-byte chunk of T as floats.
-template <typename T>
-__device__ __forceinline__ void ToFloats(const uint4& c, float* f) {
-  const T* v = reinterpret_cast<const T*>(&c);
-#pragma unroll
-  for (int i = 0; i < 8; ++i) f[i] = ToFloat(v[i]);
-}
-
 template <typename T>
 __device__ __forceinline__ uint4 FromFloats(const float* f) {
   return make_uint4(PackPair<T>(f[0], f[1]), PackPair<T>(f[2], f[3]), PackPair<T>(f[4], f[5]), PackPair<T>(f[6], f[7]));
@@ -100,7 +92,7 @@ __global__ void __launch_bounds__(kThreads) SkinnyMmaKernel(const GemvArgs a, in
       if (kk >= k_end) break;
       float nw[8];
       if constexpr (kNorm) {
-        ToFloats<T>(__ldg(reinterpret_cast<const uint4*>(norm_weight + kk)), nw);
+        Widen<T>(__ldg(reinterpret_cast<const uint4*>(norm_weight + kk)), nw);
 #pragma unroll
         for (int i = 0; i < 8; ++i) nw[i] = a.norm_unit_offset ? 1.f + nw[i] : nw[i];
       }
@@ -111,7 +103,7 @@ __global__ void __launch_bounds__(kThreads) SkinnyMmaKernel(const GemvArgs a, in
         xv[j] = row < m ? __ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(row) * k + kk)) : make_uint4(0, 0, 0, 0);
         if constexpr (kNorm) {
           float f[8];
-          ToFloats<T>(xv[j], f);
+          Widen<T>(xv[j], f);
 #pragma unroll
           for (int i = 0; i < 8; ++i) {
             squares[j] = fmaf(f[i], f[i], squares[j]);
