@@ -34,7 +34,6 @@ namespace {
 
 constexpr int kThreads = 128;
 constexpr int kWarps = kThreads / 32;
-constexpr int kUnroll = 2;  // chunks of each row loaded before any is used
 
 // 1 / RMS of each of the M rows of x [M, k] (every thread gets all M).
 template <typename T, int M>
@@ -71,8 +70,8 @@ __device__ __forceinline__ float Normalize(float x, float inv, float w, bool uni
 }
 
 // T: activations, bias and output; W: weights (T, or int8 with `scale`); M: rows of x; R: rows of W per
-// block (RowOf); kNorm: the RMSNorm prologue.
-template <typename T, typename W, int M, int R, bool kNorm>
+// block (RowOf); kUnroll: chunks of each row loaded before any is used; kNorm: the RMSNorm prologue.
+template <typename T, typename W, int M, int R, int kUnroll, bool kNorm>
 __global__ void __launch_bounds__(kThreads) GemvKernel(const GemvArgs a, int pair) {
   constexpr int kPerLoad = 16 / sizeof(W);              // weights per 16-byte load
   constexpr int kXPerLoad = 16 / sizeof(T);             // x values per 16-byte load
@@ -170,12 +169,17 @@ __global__ void __launch_bounds__(kThreads) GemvKernel(const GemvArgs a, int pai
 }
 
 // Large N has blocks enough to fill the GPU with 4 rows each (fewer, longer-lived blocks); small N takes
-// 2 so that a 2048-row matrix still spreads over all SMs.
+// 2 so that a 2048-row matrix still spreads over all SMs. Rows of 2048 16-bit values are one round of
+// loads at 2 chunks per row; longer rows (the down projection's 5632) take 4, so that most of a block's
+// weights are requested before the dependency wait rather than a third of them.
 template <typename T, typename W, int M, bool kNorm>
 cudaError_t LaunchGemv(const GemvArgs& a, cudaStream_t stream) {
   const int pair = PairOffset(a);
-  if (a.n >= 8192) return LaunchKernel(GemvKernel<T, W, M, 4, kNorm>, dim3((a.n + 3) / 4), dim3(kThreads), 0, stream, a, pair);
-  return LaunchKernel(GemvKernel<T, W, M, 2, kNorm>, dim3((a.n + 1) / 2), dim3(kThreads), 0, stream, a, pair);
+  if (a.n >= 8192) return LaunchKernel(GemvKernel<T, W, M, 4, 2, kNorm>, dim3((a.n + 3) / 4), dim3(kThreads), 0, stream, a, pair);
+  if (a.k > kThreads * (16 / static_cast<int>(sizeof(W))) * 2) {
+    return LaunchKernel(GemvKernel<T, W, M, 2, 4, kNorm>, dim3((a.n + 1) / 2), dim3(kThreads), 0, stream, a, pair);
+  }
+  return LaunchKernel(GemvKernel<T, W, M, 2, 2, kNorm>, dim3((a.n + 1) / 2), dim3(kThreads), 0, stream, a, pair);
 }
 
 template <typename T, typename W, int M>

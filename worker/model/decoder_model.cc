@@ -143,7 +143,9 @@ at::Tensor DecoderModel::ForwardPreNorm(at::Tensor x, const AttentionBatch& batc
     ops_->LinearAddInto(SelfAttention(layer, residual, &w.input_norm, batch, cache), w.o, residual);
     ops_->LinearAddInto(MlpHidden(layer, residual, &w.post_attention_norm), w.down, residual);
   }
-  at::Tensor selected = residual.index_select(0, logits_indices);
+  // A decode step's rows are its logits rows, in order (the CUDA graphs' case): no gather kernel.
+  const bool every_row = batch.decode_only && logits_indices.size(0) == residual.size(0);
+  at::Tensor selected = every_row ? residual : residual.index_select(0, logits_indices);
   return spec_.final_norm ? ops_->Norm(selected, weights_.final_norm, spec_.norm) : selected;
 }
 
