@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # One GPU-machine session in one command (the device machine keeps nothing between calls): build the
-# worker, gateway, benchmarks and CUDA tests, run the CUDA tests, the kernel benchmark with the new kernels
-# on and off, and issue 7's benchmark (bench/run_gpu_bench.sh). Everything lands in $OUT/session.tar.gz and
-# a short summary is printed last. Run from the checkout root with .gpu-debs carried:
+# worker, gateway, benchmarks and CUDA tests, run the CUDA tests, the kernel benchmark (kernels against
+# torch, and the batch-1 decode chain with each L2 prefetch setting), issue 7's benchmark
+# (bench/run_gpu_bench.sh) and a same-run A/B with one switch changed (AB_ENV). Everything lands in
+# $OUT/session.tar.gz and a short summary is printed last. Run from the checkout root with .gpu-debs carried:
 #   bench/gpu_session.sh [STEPS]    STEPS: comma list of build,tests,kernels,bench,ab (default all)
-# Environment: CONC (1,32,128), PROMPTS (128), BUILD (/tmp/b).
+# Environment: CONC (1,32,128), PROMPTS (128), BUILD (/tmp/b), AB_ENV (BASALT_L2_PREFETCH=0), AB_CONC,
+# NCU_SKINNY=1 (ncu of the skinny GEMM).
 set -uo pipefail
 steps=${1:-build,tests,kernels,bench,ab}
 out=${OUT:-/tmp/session-out}
@@ -46,17 +48,17 @@ if has tests; then
 fi
 
 if has kernels; then
-  stamp "kernel bench (new kernels, BASALT_SKINNY_MMA=1)"
-  BASALT_SKINNY_MMA=1 timeout 120 "$build/bin/basalt-kernel-bench" > $logs/kernel_bench.log 2>&1
-  stamp "kernel bench (BASALT_MMA_ATTENTION=0, skinny GEMM off)"
-  BASALT_MMA_ATTENTION=0 timeout 120 "$build/bin/basalt-kernel-bench" > $logs/kernel_bench_base.log 2>&1
-  paste -d'|' <(cut -c1-90 $logs/kernel_bench.log) <(cut -c27-90 $logs/kernel_bench_base.log) >> $logs/summary.txt
-  stamp "ncu: the skinny GEMM's first launches"
-  BASALT_SKINNY_MMA=1 timeout 120 ncu --clock-control none -k regex:SkinnyMma --launch-skip 0 --launch-count 1 \
-    --section SpeedOfLight --section Occupancy --section WarpStateStats --section MemoryWorkloadAnalysis \
-    --section LaunchStats "$build/bin/basalt-kernel-bench" > $logs/ncu_skinny.log 2>&1
-  grep -E "SkinnyMma|Duration|Throughput|Warp Cycles|Stall|Achieved Occupancy|Registers|Grid Size|Theoretical Occ|L2 Hit|Block Limit" \
-    $logs/ncu_skinny.log | head -40 >> $logs/summary.txt
+  stamp "kernel bench"
+  timeout 180 "$build/bin/basalt-kernel-bench" > $logs/kernel_bench.log 2>&1
+  cat $logs/kernel_bench.log >> $logs/summary.txt
+  if [ -n "${NCU_SKINNY:-}" ]; then
+    stamp "ncu: the skinny GEMM's first launches"
+    BASALT_SKINNY_MMA=1 timeout 120 ncu --clock-control none -k regex:SkinnyMma --launch-skip 0 --launch-count 1 \
+      --section SpeedOfLight --section Occupancy --section WarpStateStats --section MemoryWorkloadAnalysis \
+      --section LaunchStats "$build/bin/basalt-kernel-bench" > $logs/ncu_skinny.log 2>&1
+    grep -E "SkinnyMma|Duration|Throughput|Warp Cycles|Stall|Achieved Occupancy|Registers|Grid Size|Theoretical Occ|L2 Hit|Block Limit" \
+      $logs/ncu_skinny.log | head -40 >> $logs/summary.txt
+  fi
 fi
 
 if has bench; then
@@ -68,14 +70,14 @@ if has bench; then
 fi
 
 if has ab; then
-  # The same gRPC workload with the session's new paths off, for a same-run baseline.
-  stamp "A/B: this session's paths off (gRPC)"
-  OUT=$logs/bench-base SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json BASALT_MMA_ATTENTION=0 BASALT_VARLEN_PREFILL=0 \
+  # The same gRPC workload with this session's new path off (AB_ENV, default: no L2 prefetch), for a
+  # same-run baseline.
+  ab_env=${AB_ENV:-BASALT_L2_PREFETCH=0}
+  stamp "A/B: $ab_env (gRPC)"
+  env $ab_env OUT=$logs/bench-base SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json BASALT_STEP_PROFILE=1 \
     timeout 200 bench/run_gpu_bench.sh "$build" "${AB_CONC:-1,32,128}" 128 > $logs/bench-base.log 2>&1
   grep -E "^api|^grpc" $logs/bench-base.log | tee -a $logs/summary.txt
-  stamp "A/B: skinny GEMM on (gRPC)"
-  OUT=$logs/bench-skinny SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json BASALT_SKINNY_MMA=1 BASALT_STEP_PROFILE=1 \
-    timeout 200 bench/run_gpu_bench.sh "$build" 8,32 128 > $logs/bench-skinny.log 2>&1
-  grep -E "^api|^grpc" $logs/bench-skinny.log | tee -a $logs/summary.txt
+  grep -E "step profile|forward" $logs/bench-base/worker.log | tail -8 >> $logs/summary.txt
 fi
+
 stamp "done"

@@ -32,7 +32,10 @@ class CudaOpsTest : public ::testing::TestWithParam<at::ScalarType> {
     torch_ = MakeTorchLayerOps();
     at::manual_seed(1234);
   }
-  void TearDown() override { SetCudaSkinnyGemm(false); }
+  void TearDown() override {
+    SetCudaSkinnyGemm(false);
+    SetCudaDecodeAttention(0, -1);
+  }
   at::TensorOptions opts() const { return at::TensorOptions().dtype(GetParam()).device(at::kCUDA); }
   double Tolerance() const { return GetParam() == at::kFloat ? 1e-5 : 1e-2; }
   std::unique_ptr<LayerOps> cuda_, torch_;
@@ -200,6 +203,24 @@ TEST_P(CudaOpsTest, RotaryAndCacheWrite) {
   }
 }
 
+// The fused greedy choice against torch's argmax and log_softmax, with the maximum repeated in a row
+// (torch takes its first index) and vocabularies that do not fill the block evenly.
+TEST_P(CudaOpsTest, GreedyChoiceMatchesArgmaxAndLogSoftmax) {
+  if (GetParam() != at::kFloat) GTEST_SKIP() << "logits are float32 whatever the model dtype";
+  for (int64_t vocab : {7, 1000, 32000, 151936}) {
+    at::Tensor logits = at::randn({5, vocab}, opts()) * 4;
+    logits[2].fill_(1.5);                                    // all tied: index 0
+    logits[3][vocab - 1] = 100;
+    logits[3][vocab / 2] = 100;                               // tied maximum: the first of the two
+    at::Tensor out = CudaGreedyChoice(logits);
+    ASSERT_TRUE(out.defined());
+    at::Tensor ids = out.select(1, 0).to(at::kLong), logprobs = out.select(1, 1);
+    EXPECT_TRUE(ids.equal(logits.argmax(-1))) << "vocab " << vocab;
+    at::Tensor expected = at::log_softmax(logits, -1).gather(1, ids.unsqueeze(1)).squeeze(1);
+    EXPECT_LT((logprobs - expected).abs().max().item<double>(), 1e-4) << "vocab " << vocab;
+  }
+}
+
 struct AttentionCase {
   int heads, kv_heads, dim, window;
   double softcap;
@@ -246,12 +267,15 @@ TEST_P(CudaOpsTest, PagedDecodeAttentionMatchesReference) {
     at::Tensor q = qkv.narrow(1, 0, c.heads * c.dim).view({num_seqs, c.heads, c.dim});
     at::Tensor ref = PagedAttentionReference(q.to(at::kFloat), key_cache.to(at::kFloat), value_cache.to(at::kFloat),
                                              batch, params);
-    // Twice: the split counters the last block of each head group merges by must be left at zero.
-    for (int run = 0; run < 2; ++run) {
+    // The split protocol twice (the split counters the last block of each head group merges by must be
+    // left at zero), then the cluster form (tensor-core kernel, Hopper) with clusters of 2 and 8 blocks.
+    for (int cluster : {0, 0, 2, 8}) {
+      SetCudaDecodeAttention(0, cluster);
       at::Tensor out = cuda_->Attention(q, key_cache, value_cache, batch, params);
-      EXPECT_LT(RelativeError(out, ref), Tolerance())
-          << "heads " << c.heads << "/" << c.kv_heads << " dim " << c.dim << " window " << c.window << " run " << run;
+      EXPECT_LT(RelativeError(out, ref), Tolerance()) << "heads " << c.heads << "/" << c.kv_heads << " dim " << c.dim
+                                                      << " window " << c.window << " cluster " << cluster;
     }
+    SetCudaDecodeAttention(0, -1);
   }
 }
 

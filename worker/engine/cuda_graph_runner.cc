@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "spdlog/spdlog.h"
+#include "worker/model/layer_ops.h"
 
 namespace basalt::engine {
 
@@ -81,9 +82,7 @@ void CudaGraphRunner::Capture(int batch) {
     graph->graph.capture_begin(pool);
     auto out = model_.Forward(ids, b, cache_, indices);
     // The sampler's greedy choice and the logprob it reports: argmax and log_softmax at it.
-    at::Tensor choice = out.logits.argmax(-1);
-    at::Tensor logprob = out.logits.gather(1, choice.unsqueeze(1)).squeeze(1) - at::logsumexp(out.logits, -1);
-    graph->greedy = at::stack({choice.to(at::kFloat), logprob}, 1);
+    graph->greedy = model::GreedyChoice(out.logits);
     graph->graph.capture_end();
     graph->logits = out.logits;
     graph->hidden = out.hidden;

@@ -14,6 +14,13 @@
 // Before waiting for the kernel that wrote q and the newest K/V row (launch.cuh), every block asks L2 for
 // the K and V rows of its partition: older rows were written by earlier steps, and a prefetch only warms
 // L2, which the real loads after the wait read coherently.
+// Cluster form (DecodeAttentionArgs::cluster_size > 1, Hopper): the blocks of a (sequence, kv head) are
+// one thread-block cluster; 64-token chunks of the context go to its blocks in turn (and 16-token tiles
+// to their warps), and the blocks merge their results by reading each other's shared memory after a
+// cluster barrier. At batch 1 the split protocol's partial writes, fence, counter and last-block merge are
+// a chain of global-memory round trips on the step's critical path.
+#include <cooperative_groups.h>
+
 #include <cfloat>
 
 #include "worker/kernels/decode_attention_mma.h"
@@ -39,7 +46,59 @@ __device__ __forceinline__ void PrefetchL2(const void* p) {
   asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
 }
 
+// Cluster form: the block's warps merge in shared memory as in the split protocol, then every block
+// publishes its (max, sum, output) per head and, after a cluster barrier, writes a share of the heads'
+// outputs merged over all the cluster's blocks, read from their shared memory. The second barrier keeps
+// each block's shared memory alive until the others have read it.
 template <typename T, int D>
+__device__ __forceinline__ void MergeCluster(const DecodeAttentionArgs& a, int seq, int kv_head, int group,
+                                             const float (*warp_max)[16], const float (*warp_sum)[16],
+                                             const float (*warp_out)[16][D]) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  namespace cg = cooperative_groups;
+  __shared__ float block_max[16], block_sum[16];
+  __shared__ float block_out[16][D];
+  for (int i = threadIdx.x; i < group * D; i += kThreads) {
+    const int row = i / D, d = i % D;
+    float m = -FLT_MAX;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) m = fmaxf(m, warp_max[w][row]);
+    float sum = 0.f, out = 0.f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      const float weight = __expf(warp_max[w][row] - m);
+      sum += weight * warp_sum[w][row];
+      out += weight * warp_out[w][row][d];
+    }
+    block_out[row][d] = out;
+    if (d == 0) {
+      block_max[row] = m;
+      block_sum[row] = sum;
+    }
+  }
+  cg::cluster_group cluster = cg::this_cluster();
+  cluster.sync();
+  const int blocks = a.cluster_size, rank = static_cast<int>(cluster.block_rank());
+  for (int i = rank * kThreads + threadIdx.x; i < group * D; i += blocks * kThreads) {
+    const int row = i / D, d = i % D;
+    float m = -FLT_MAX;
+    for (int r = 0; r < blocks; ++r) m = fmaxf(m, cluster.map_shared_rank(block_max, r)[row]);
+    float numerator = 0.f, denominator = 0.f;
+    for (int r = 0; r < blocks; ++r) {
+      const float weight = __expf(cluster.map_shared_rank(block_max, r)[row] - m);  // 0 for a block without tiles
+      denominator += weight * cluster.map_shared_rank(block_sum, r)[row];
+      numerator += weight * cluster.map_shared_rank(&block_out[0][0], r)[row * D + d];
+    }
+    const int h = kv_head * group + row;
+    // An empty context (a padding row of a CUDA graph batch) has no weight at all: write 0, not NaN.
+    static_cast<T*>(a.out)[(static_cast<int64_t>(seq) * a.num_heads + h) * D + d] =
+        FromFloat<T>(denominator > 0.f ? numerator / denominator : 0.f);
+  }
+  cluster.sync();
+#endif
+}
+
+template <typename T, int D, bool kCluster>
 __global__ void __launch_bounds__(kThreads) MmaDecodeKernel(DecodeAttentionArgs a) {
   constexpr int kSteps = D / 16;        // k steps of Q K^T
   constexpr int kKChunks = D / 32;      // 16-byte chunks of a K row per thread
@@ -50,10 +109,15 @@ __global__ void __launch_bounds__(kThreads) MmaDecodeKernel(DecodeAttentionArgs 
   const int group = a.num_heads / a.num_kv_heads;
   // Lengths and block tables are step inputs, copied before the step's first kernel: safe before the wait.
   const int context = a.context_lens[seq];
-  int start = split * a.partition_size;
-  const int end = min(start + a.partition_size, context);
+  // Split protocol: this block's partition [start, end), its warps take its tiles in turn. Cluster: the
+  // whole context, chunks of kWarps tiles in turn over the cluster's blocks (every block reaches the
+  // cluster barriers, so none returns early).
+  int start = kCluster ? 0 : split * a.partition_size;
+  const int end = kCluster ? context : min(start + a.partition_size, context);
   if (a.sliding_window > 0) start = max(start, context - a.sliding_window);
-  if (start >= end) return;  // nothing of this sequence in this split (the merge reads only used splits)
+  if (!kCluster && start >= end) return;  // nothing of this sequence in this split (the merge reads only used splits)
+  constexpr int kChunk = kWarps * kTile;
+  const int chunk_step = kCluster ? a.cluster_size : 1;
   const int* table = a.block_tables + static_cast<int64_t>(seq) * a.max_blocks_per_seq;
   const int64_t row_stride = static_cast<int64_t>(a.num_kv_heads) * D;
   const T* keys = static_cast<const T*>(a.key_cache) + kv_head * D;
@@ -63,9 +127,11 @@ __global__ void __launch_bounds__(kThreads) MmaDecodeKernel(DecodeAttentionArgs 
   };
   {
     constexpr int kLines = D * static_cast<int>(sizeof(T)) / 128;  // 128-byte lines per row
-    for (int i = threadIdx.x; i < (end - start) * 2 * kLines; i += kThreads) {
-      const int pos = start + i / (2 * kLines), which = (i / kLines) % 2, line = i % kLines;
-      PrefetchL2((which == 0 ? keys : values) + cache_row(pos) + line * (128 / sizeof(T)));
+    for (int lo = start + (kCluster ? split : 0) * kChunk; lo < end; lo += chunk_step * kChunk) {
+      for (int i = threadIdx.x; i < min(kChunk, end - lo) * 2 * kLines; i += kThreads) {
+        const int pos = lo + i / (2 * kLines), which = (i / kLines) % 2, line = i % kLines;
+        PrefetchL2((which == 0 ? keys : values) + cache_row(pos) + line * (128 / sizeof(T)));
+      }
     }
   }
   WaitForPreviousKernel();
@@ -96,7 +162,8 @@ __global__ void __launch_bounds__(kThreads) MmaDecodeKernel(DecodeAttentionArgs 
 #pragma unroll
   for (int e = 0; e < kColumns; ++e) o[e][0] = o[e][1] = o[e][2] = o[e][3] = 0.f;
 
-  for (int base = start + warp * kTile; base < end; base += kWarps * kTile) {
+  const int first_tile = (kCluster ? split * kWarps : 0) + warp;
+  for (int base = start + first_tile * kTile; base < end; base += chunk_step * kChunk) {
     // K rows of tokens base + g (n-tile 0) and base + 8 + g (n-tile 1); V rows of base + 2t, 2t + 1,
     // 8 + 2t, 9 + 2t. Tokens past the end read the last valid row and get probability 0.
     uint4 kc[2][kKChunks], vc[4][kVChunks];
@@ -198,6 +265,10 @@ __global__ void __launch_bounds__(kThreads) MmaDecodeKernel(DecodeAttentionArgs 
     }
   }
   __syncthreads();
+  if constexpr (kCluster) {
+    MergeCluster<T, D>(a, seq, kv_head, group, warp_max, warp_sum, warp_out);
+    return;
+  }
   const bool single = a.num_splits == 1;
   for (int i = threadIdx.x; i < group * D; i += kThreads) {
     const int row = i / D, d = i % D;
@@ -229,8 +300,12 @@ __global__ void __launch_bounds__(kThreads) MmaDecodeKernel(DecodeAttentionArgs 
 
 template <typename T, int D>
 cudaError_t Launch(const DecodeAttentionArgs& a, cudaStream_t stream) {
+  if (a.cluster_size > 1) {
+    dim3 grid(a.cluster_size, a.num_kv_heads, a.num_seqs);
+    return LaunchKernelInClusters(MmaDecodeKernel<T, D, true>, grid, dim3(kThreads), 0, stream, a.cluster_size, a);
+  }
   dim3 grid(a.num_splits, a.num_kv_heads, a.num_seqs);
-  return LaunchKernel(MmaDecodeKernel<T, D>, grid, dim3(kThreads), 0, stream, a);
+  return LaunchKernel(MmaDecodeKernel<T, D, false>, grid, dim3(kThreads), 0, stream, a);
 }
 
 bool Enabled() {
@@ -242,6 +317,16 @@ bool Enabled() {
 }
 
 }  // namespace
+
+bool DecodeAttentionClusterSupported() {
+  static const bool supported = [] {
+    int device = 0, major = 0;
+    if (cudaGetDevice(&device) != cudaSuccess) return false;
+    if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess) return false;
+    return major >= 9;
+  }();
+  return supported;
+}
 
 bool MmaDecodeAttentionSupports(const DecodeAttentionArgs& a) {
   return Enabled() && a.dtype != DataType::kFloat32 && (a.head_dim == 64 || a.head_dim == 128) &&

@@ -32,7 +32,14 @@ struct DecodeAttentionArgs {
   float logit_softcap;     // 0 = off
   int sliding_window;      // 0 = off; else tokens a query sees, itself included
   DataType dtype;
+  // > 1 (tensor-core kernel only, see DecodeAttentionClusterSupported): the blocks of a (sequence, kv
+  // head) are one thread-block cluster of this many blocks that take the context's 16-token tiles in
+  // turn and merge through distributed shared memory: no partial results in global memory, no counter,
+  // no last-block merge. partition_size, num_splits and the partial buffers are then unused.
+  int cluster_size = 0;
 };
+// Whether this GPU and build can run DecodeAttentionArgs::cluster_size > 1 (compute capability 9.0).
+bool DecodeAttentionClusterSupported();
 cudaError_t DecodeAttention(const DecodeAttentionArgs& args, cudaStream_t stream);
 // Head dimensions DecodeAttention has instances for.
 bool DecodeAttentionSupportsHeadDim(int head_dim);
@@ -107,6 +114,10 @@ bool GemvSupports(const GemvArgs& args);
 void SetSkinnyMmaEnabled(bool enabled);
 bool SkinnyMmaEnabled();
 cudaError_t Gemv(const GemvArgs& args, cudaStream_t stream);
+
+// Per row of float logits [rows, vocab]: out[r] = {first index of the maximum (as a float), its
+// log-softmax}, as the sampler's greedy path reports them.
+cudaError_t GreedyChoice(const float* logits, int64_t rows, int vocab, float* out, cudaStream_t stream);
 
 // out[r, c] = q[r, c] * scale[r] in dtype, for r < rows, c < cols (rows contiguous).
 cudaError_t DequantizeInt8(void* out, const int8_t* q, const float* scale, int64_t rows, int64_t cols, DataType dtype,

@@ -40,20 +40,34 @@ inline bool ProgrammaticLaunchEnabled() {
   return enabled;
 }
 
+// cluster_x > 1: blocks along x form thread-block clusters of that size (Hopper; grid.x a multiple of it).
 template <typename... KernelArgs, typename... Args>
-cudaError_t LaunchKernel(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t shared_bytes,
-                         cudaStream_t stream, Args&&... args) {
+cudaError_t LaunchKernelInClusters(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t shared_bytes,
+                                   cudaStream_t stream, int cluster_x, Args&&... args) {
   cudaLaunchConfig_t config = {};
   config.gridDim = grid;
   config.blockDim = block;
   config.dynamicSmemBytes = shared_bytes;
   config.stream = stream;
-  cudaLaunchAttribute attribute[1];
+  cudaLaunchAttribute attribute[2];
   attribute[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
   attribute[0].val.programmaticStreamSerializationAllowed = ProgrammaticLaunchEnabled() ? 1 : 0;
   config.attrs = attribute;
   config.numAttrs = 1;
+  if (cluster_x > 1) {
+    attribute[1].id = cudaLaunchAttributeClusterDimension;
+    attribute[1].val.clusterDim.x = cluster_x;
+    attribute[1].val.clusterDim.y = 1;
+    attribute[1].val.clusterDim.z = 1;
+    config.numAttrs = 2;
+  }
   return cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+}
+
+template <typename... KernelArgs, typename... Args>
+cudaError_t LaunchKernel(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t shared_bytes,
+                         cudaStream_t stream, Args&&... args) {
+  return LaunchKernelInClusters(kernel, grid, block, shared_bytes, stream, 1, std::forward<Args>(args)...);
 }
 
 }  // namespace basalt::kernels

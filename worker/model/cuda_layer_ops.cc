@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,8 +34,34 @@ void Check(cudaError_t error, const char* what) {
   if (error != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(error));
 }
 
+// SetCudaDecodeAttention's choices: partition tokens (0: by batch size), cluster size (-1: by batch size).
+struct DecodeAttentionChoice {
+  int partition = 0;
+  int cluster = -1;
+};
+DecodeAttentionChoice& DecodeAttentionOverride() {
+  static DecodeAttentionChoice choice = [] {
+    DecodeAttentionChoice c;
+    const char* v = std::getenv("BASALT_CLUSTER_ATTENTION");
+    if (v != nullptr && std::string(v) == "0") c.cluster = 0;
+    return c;
+  }();
+  return choice;
+}
+
+// Blocks per (sequence, kv head) cluster of the decode kernel, 0 for the split protocol: clusters where
+// a small batch leaves the split merge's round trips on the critical path. BASALT_CLUSTER_ATTENTION=0
+// keeps the split protocol (the baseline for measurements).
+int ClusterSize(int64_t num_seqs) {
+  if (!kernels::DecodeAttentionClusterSupported()) return 0;
+  const int forced = DecodeAttentionOverride().cluster;
+  if (forced >= 0) return forced;
+  return num_seqs <= 4 ? 8 : 0;
+}
+
 // Tokens per split of the decode kernel: smaller splits give more blocks when batches are small.
 int PartitionSize(int64_t num_seqs) {
+  if (DecodeAttentionOverride().partition > 0) return DecodeAttentionOverride().partition;
   if (num_seqs <= 2) return 64;
   if (num_seqs <= 4) return 128;
   if (num_seqs <= 32) return 256;
@@ -423,6 +450,7 @@ class CudaLayerOps final : public LayerOps {
     a.logit_softcap = static_cast<float>(params.logit_softcap);
     a.sliding_window = params.sliding_window.value_or(0);
     a.dtype = KernelType(q.scalar_type());
+    a.cluster_size = ClusterSize(num_seqs);  // the split fields above stay valid for the portable kernel
     Check(kernels::DecodeAttention(a, at::cuda::getCurrentCUDAStream()), "decode_attention");
   }
 
@@ -436,5 +464,19 @@ class CudaLayerOps final : public LayerOps {
 std::unique_ptr<LayerOps> MakeCudaLayerOps() { return std::make_unique<CudaLayerOps>(); }
 
 void SetCudaSkinnyGemm(bool enabled) { kernels::SetSkinnyMmaEnabled(enabled); }
+
+at::Tensor CudaGreedyChoice(const at::Tensor& logits) {
+  if (!logits.is_cuda() || logits.scalar_type() != at::kFloat || logits.dim() != 2 || !logits.is_contiguous() ||
+      logits.size(1) > std::numeric_limits<int>::max()) {
+    return at::Tensor();
+  }
+  at::Tensor out = at::empty({logits.size(0), 2}, logits.options());
+  Check(kernels::GreedyChoice(logits.data_ptr<float>(), logits.size(0), static_cast<int>(logits.size(1)),
+                              out.data_ptr<float>(), at::cuda::getCurrentCUDAStream()),
+        "greedy_choice");
+  return out;
+}
+
+void SetCudaDecodeAttention(int partition, int cluster) { DecodeAttentionOverride() = {partition, cluster}; }
 
 }  // namespace basalt::model

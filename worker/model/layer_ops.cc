@@ -59,9 +59,18 @@ at::Tensor LayerOps::Attention(const at::Tensor& q, const at::Tensor& key_cache,
 
 std::unique_ptr<LayerOps> MakeTorchLayerOps() { return std::make_unique<LayerOps>(); }
 
+at::Tensor GreedyChoice(const at::Tensor& logits) {
+  if (at::Tensor fused = CudaGreedyChoice(logits); fused.defined()) return fused;
+  at::Tensor choice = logits.argmax(-1);
+  at::Tensor logprob = logits.gather(1, choice.unsqueeze(1)).squeeze(1) - at::logsumexp(logits, -1);
+  return at::stack({choice.to(at::kFloat), logprob}, 1);
+}
+
 #if !defined(BASALT_WITH_CUDA)
 std::unique_ptr<LayerOps> MakeCudaLayerOps() { return nullptr; }
 void SetCudaSkinnyGemm(bool) {}
+void SetCudaDecodeAttention(int, int) {}
+at::Tensor CudaGreedyChoice(const at::Tensor&) { return at::Tensor(); }
 #endif
 
 }  // namespace basalt::model

@@ -64,4 +64,14 @@ std::unique_ptr<LayerOps> MakeCudaLayerOps();
 // CUDA builds: the tensor-core skinny GEMM for 5-64 rows, off by default (worker/kernels/skinny_mma.h).
 void SetCudaSkinnyGemm(bool enabled);
 
+// The sampler's greedy choice for float logits [B, V]: [B, 2] float32 rows of {first index of the
+// maximum, its log-softmax}. On CUDA one kernel (worker/kernels/greedy.cu), elsewhere torch ops.
+at::Tensor GreedyChoice(const at::Tensor& logits);
+// The kernel form: an undefined tensor where it does not apply (no CUDA build, a CPU tensor, ...).
+at::Tensor CudaGreedyChoice(const at::Tensor& logits);
+
+// CUDA builds: tokens per split of decode attention (0: by batch size) and blocks per cluster of its
+// cluster form (0: the split protocol, -1: by batch size). For benchmarks and tests.
+void SetCudaDecodeAttention(int partition, int cluster);
+
 }  // namespace basalt::model
