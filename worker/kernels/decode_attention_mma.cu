@@ -46,6 +46,26 @@ __device__ __forceinline__ void PrefetchL2(const void* p) {
   asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
 }
 
+// Element d of query row `row` merged over the block's warps (online-softmax state in shared memory):
+// the row's max, the sum of its exponentials and the unnormalized output, all relative to that max.
+struct Merged {
+  float max, sum, out;
+};
+template <int D>
+__device__ __forceinline__ Merged MergeWarps(const float (*warp_max)[16], const float (*warp_sum)[16],
+                                             const float (*warp_out)[16][D], int row, int d) {
+  Merged r{-FLT_MAX, 0.f, 0.f};
+#pragma unroll
+  for (int w = 0; w < kWarps; ++w) r.max = fmaxf(r.max, warp_max[w][row]);
+#pragma unroll
+  for (int w = 0; w < kWarps; ++w) {
+    const float weight = __expf(warp_max[w][row] - r.max);  // 0 for a warp that had no tile
+    r.sum += weight * warp_sum[w][row];
+    r.out += weight * warp_out[w][row][d];
+  }
+  return r;
+}
+
 // Cluster form: the block's warps merge in shared memory as in the split protocol, then every block
 // publishes its (max, sum, output) per head and, after a cluster barrier, writes a share of the heads'
 // outputs merged over all the cluster's blocks, read from their shared memory. The second barrier keeps
@@ -60,20 +80,11 @@ __device__ __forceinline__ void MergeCluster(const DecodeAttentionArgs& a, int s
   __shared__ float block_out[16][D];
   for (int i = threadIdx.x; i < group * D; i += kThreads) {
     const int row = i / D, d = i % D;
-    float m = -FLT_MAX;
-#pragma unroll
-    for (int w = 0; w < kWarps; ++w) m = fmaxf(m, warp_max[w][row]);
-    float sum = 0.f, out = 0.f;
-#pragma unroll
-    for (int w = 0; w < kWarps; ++w) {
-      const float weight = __expf(warp_max[w][row] - m);
-      sum += weight * warp_sum[w][row];
-      out += weight * warp_out[w][row][d];
-    }
-    block_out[row][d] = out;
+    const Merged merged = MergeWarps<D>(warp_max, warp_sum, warp_out, row, d);
+    block_out[row][d] = merged.out;
     if (d == 0) {
-      block_max[row] = m;
-      block_sum[row] = sum;
+      block_max[row] = merged.max;
+      block_sum[row] = merged.sum;
     }
   }
   cg::cluster_group cluster = cg::this_cluster();
@@ -95,6 +106,8 @@ __device__ __forceinline__ void MergeCluster(const DecodeAttentionArgs& a, int s
         FromFloat<T>(denominator > 0.f ? numerator / denominator : 0.f);
   }
   cluster.sync();
+#else
+  __trap();  // launched only where DecodeAttentionClusterSupported(); a build without sm_90 code has none
 #endif
 }
 
@@ -272,26 +285,17 @@ __global__ void __launch_bounds__(kThreads) MmaDecodeKernel(DecodeAttentionArgs 
   const bool single = a.num_splits == 1;
   for (int i = threadIdx.x; i < group * D; i += kThreads) {
     const int row = i / D, d = i % D;
-    float m = -FLT_MAX;
-#pragma unroll
-    for (int w = 0; w < kWarps; ++w) m = fmaxf(m, warp_max[w][row]);
-    float sum = 0.f, out = 0.f;
-#pragma unroll
-    for (int w = 0; w < kWarps; ++w) {
-      const float weight = __expf(warp_max[w][row] - m);  // 0 for a warp that had no tile
-      sum += weight * warp_sum[w][row];
-      out += weight * warp_out[w][row][d];
-    }
+    const Merged merged = MergeWarps<D>(warp_max, warp_sum, warp_out, row, d);
     const int h = kv_head * group + row;
     if (single) {
-      static_cast<T*>(a.out)[(static_cast<int64_t>(seq) * a.num_heads + h) * D + d] = FromFloat<T>(out / sum);
+      static_cast<T*>(a.out)[(static_cast<int64_t>(seq) * a.num_heads + h) * D + d] = FromFloat<T>(merged.out / merged.sum);
       continue;
     }
     const int64_t idx = (static_cast<int64_t>(seq) * a.num_heads + h) * a.num_splits + split;
-    a.partial_out[idx * D + d] = out;
+    a.partial_out[idx * D + d] = merged.out;
     if (d == 0) {
-      a.partial_max[idx] = m;
-      a.partial_sum[idx] = sum;
+      a.partial_max[idx] = merged.max;
+      a.partial_sum[idx] = merged.sum;
     }
   }
   if (single) return;
