@@ -118,31 +118,36 @@ test('an error inside a running stream is an error event then [DONE]', { skip: !
 
 test('a client that leaves mid-stream cancels the generation', async () => {
   const { id: name } = await model();
-  const controller = new AbortController();
-  const stream = await client.completions.create(
-    { model: name, prompt: 'Once upon a time', max_tokens: null, stream: true, ignore_eos: true },
-    { signal: controller.signal },
-  );
-  let chunks = 0;
-  try {
-    for await (const chunk of stream) {
-      if (chunk.choices.length && ++chunks === 2) {
-        controller.abort();
-        break;  // chunks already buffered before the abort would still be yielded
-      }
-    }
-  } catch (e) {
-    assert.ok(e.name === 'APIUserAbortError' || e.name === 'AbortError', e.message);
-  }
-  assert.equal(chunks, 2);
-  // The worker logs the Cancel's reason ("client disconnected").
   const log = process.env.BASALT_WORKER_LOG;
-  if (log) {
-    const deadline = Date.now() + 5000;
-    while (!readFileSync(log, 'utf8').includes('client disconnected') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
+  // The worker logs the Cancel's reason ("client disconnected"). A tiny model on a busy machine may finish
+  // its whole context (a few hundred ms) before the client's close reaches the gateway, so the cancellation
+  // gets up to 3 tries; a cancel that never propagates fails all of them.
+  for (let attempt = 1; ; ++attempt) {
+    const logFrom = log ? readFileSync(log, 'utf8').length : 0;
+    const controller = new AbortController();
+    const stream = await client.completions.create(
+      { model: name, prompt: 'Once upon a time', max_tokens: null, stream: true, ignore_eos: true },
+      { signal: controller.signal },
+    );
+    let chunks = 0;
+    try {
+      for await (const chunk of stream) {
+        if (chunk.choices.length && ++chunks === 2) {
+          controller.abort();
+          break;  // chunks already buffered before the abort would still be yielded
+        }
+      }
+    } catch (e) {
+      assert.ok(e.name === 'APIUserAbortError' || e.name === 'AbortError', e.message);
     }
-    assert.ok(readFileSync(log, 'utf8').includes('client disconnected'), 'the worker never logged the cancel');
+    assert.equal(chunks, 2);
+    if (!log) break;
+    // Only what the worker logged since this attempt began counts.
+    const logged = () => readFileSync(log, 'utf8').slice(logFrom).includes('client disconnected');
+    const deadline = Date.now() + 5000;
+    while (!logged() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (logged()) break;
+    assert.ok(attempt < 3, `the worker never logged the cancel in ${attempt} tries`);
   }
   // The gateway keeps serving.
   const after = await client.completions.create({ model: name, prompt: 'x', max_tokens: 2 });
