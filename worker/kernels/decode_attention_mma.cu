@@ -323,12 +323,7 @@ bool Enabled() {
 }  // namespace
 
 bool DecodeAttentionClusterSupported() {
-  static const bool supported = [] {
-    int device = 0, major = 0;
-    if (cudaGetDevice(&device) != cudaSuccess) return false;
-    if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess) return false;
-    return major >= 9;
-  }();
+  static const bool supported = DeviceIsHopperOrLater();
   return supported;
 }
 

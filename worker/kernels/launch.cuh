@@ -27,15 +27,21 @@ __device__ __forceinline__ void AllowNextKernel() {
 #endif
 }
 
+// Whether the current device has compute capability 9.0 or later (Hopper: programmatic dependent
+// launch, thread-block clusters).
+inline bool DeviceIsHopperOrLater() {
+  int device = 0, major = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) return false;
+  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess) return false;
+  return major >= 9;
+}
+
 // Whether launches may overlap: compute capability 9.0 or later, and BASALT_PDL is not "0".
 inline bool ProgrammaticLaunchEnabled() {
   static const bool enabled = [] {
     const char* env = std::getenv("BASALT_PDL");
     if (env != nullptr && std::strcmp(env, "0") == 0) return false;
-    int device = 0, major = 0;
-    if (cudaGetDevice(&device) != cudaSuccess) return false;
-    if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess) return false;
-    return major >= 9;
+    return DeviceIsHopperOrLater();
   }();
   return enabled;
 }
