@@ -5,7 +5,7 @@
 # (bench/run_gpu_bench.sh) and a same-run A/B with one switch changed (AB_ENV). Everything lands in
 # $OUT/session.tar.gz and a short summary is printed last. Run from the checkout root with .gpu-debs carried:
 #   bench/gpu_session.sh [STEPS]    STEPS: comma list of build,tests,kernels,bench,profile,ab (default all)
-# Environment: CONC (1,32,128), PROMPTS (128), BUILD (/tmp/b), AB_ENV (BASALT_L2_PREFETCH=0), AB_CONC,
+# Environment: CONC (1,32,128), PROMPTS (128), BUILD (/tmp/b), AB_ENV (ASYNC_DECODE=off), AB_CONC,
 # NCU_SKINNY=1 (ncu of the skinny GEMM).
 set -uo pipefail
 steps=${1:-build,tests,kernels,bench,profile,ab}
@@ -78,9 +78,9 @@ if has profile; then
 fi
 
 if has ab; then
-  # The same gRPC workload with this session's new path off (AB_ENV, default: no L2 prefetch), for a
+  # The same gRPC workload with this session's new path off (AB_ENV, default: synchronous decode steps), for a
   # same-run baseline.
-  ab_env=${AB_ENV:-BASALT_L2_PREFETCH=0}
+  ab_env=${AB_ENV:-ASYNC_DECODE=off}
   stamp "A/B: $ab_env (gRPC)"
   env $ab_env OUT=$logs/bench-base SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json \
     timeout 200 bench/run_gpu_bench.sh "$build" "${AB_CONC:-1,32,128}" 128 > $logs/bench-base.log 2>&1

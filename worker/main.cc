@@ -29,6 +29,8 @@ ABSL_FLAG(double, gpu_memory_utilization, 0.9, "share of GPU memory the worker m
 ABSL_FLAG(int64_t, kv_cache_bytes, 0, "KV cache size in bytes (default: from free GPU memory, or 1 GiB on CPU)");
 ABSL_FLAG(std::string, chat_template, "", "Jinja chat template file overriding the tokenizer's");
 ABSL_FLAG(bool, enforce_eager, false, "do not replay decode steps from CUDA graphs");
+ABSL_FLAG(std::string, async_decode, "auto",
+          "launch each greedy decode step before the previous one's tokens reach the host: auto (on a GPU), on, off");
 ABSL_FLAG(bool, enable_prefix_caching, true, "reuse the KV cache of common prompt prefixes (whole blocks)");
 ABSL_FLAG(int, cpu_threads, 0, "threads for CPU math (0: torch's default, one OpenBLAS thread)");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error");
@@ -45,7 +47,7 @@ int main(int argc, char** argv) {
       argc, argv,
       {"model", "listen", "device", "dtype", "quantization", "served_model_name", "max_model_len", "max_num_seqs",
        "max_num_batched_tokens", "max_queued_requests", "max_choices", "gpu_memory_utilization", "kv_cache_bytes",
-       "chat_template", "enforce_eager", "enable_prefix_caching", "cpu_threads", "log_level"},
+       "chat_template", "enforce_eager", "async_decode", "enable_prefix_caching", "cpu_threads", "log_level"},
       "basalt-worker --model DIR [--listen HOST:PORT] [--device cpu|cuda] [--dtype auto|float32|bfloat16|float16]\n"
       "  [--quantization none|int8]\n"
       "Every flag can also be set by an environment variable of its upper-case name (MODEL, LISTEN, DEVICE, ...).");
@@ -71,6 +73,7 @@ int main(int argc, char** argv) {
   options.chat_template_file = absl::GetFlag(FLAGS_chat_template);
   options.cuda_graphs = !absl::GetFlag(FLAGS_enforce_eager);
   options.enable_prefix_caching = absl::GetFlag(FLAGS_enable_prefix_caching);
+  options.async_decode = absl::GetFlag(FLAGS_async_decode);
   options.cpu_threads = absl::GetFlag(FLAGS_cpu_threads);
   auto engine = basalt::engine::Engine::Create(options);
   if (!engine.ok()) {

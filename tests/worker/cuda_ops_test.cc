@@ -212,12 +212,28 @@ TEST_P(CudaOpsTest, GreedyChoiceMatchesArgmaxAndLogSoftmax) {
     logits[2].fill_(1.5);                                    // all tied: index 0
     logits[3][vocab - 1] = 100;
     logits[3][vocab / 2] = 100;                               // tied maximum: the first of the two
-    at::Tensor out = CudaGreedyChoice(logits);
+    at::Tensor device_ids = at::full({5}, -7, logits.options().dtype(at::kLong));
+    at::Tensor out = CudaGreedyChoice(logits, device_ids);
     ASSERT_TRUE(out.defined());
     at::Tensor ids = out.select(1, 0).to(at::kLong), logprobs = out.select(1, 1);
     EXPECT_TRUE(ids.equal(logits.argmax(-1))) << "vocab " << vocab;
+    EXPECT_TRUE(device_ids.equal(ids)) << "vocab " << vocab;
     at::Tensor expected = at::log_softmax(logits, -1).gather(1, ids.unsqueeze(1)).squeeze(1);
     EXPECT_LT((logprobs - expected).abs().max().item<double>(), 1e-4) << "vocab " << vocab;
+  }
+}
+
+// The next step's input ids from the previous step's choices, against the torch form.
+TEST_P(CudaOpsTest, FillPendingIdsTakesThePreviousChoices) {
+  if (GetParam() != at::kFloat) GTEST_SKIP() << "ids are int64 whatever the model dtype";
+  const auto longs = opts().dtype(at::kLong);
+  for (int n : {1, 5, 130, 512}) {
+    at::Tensor ids = at::randint(0, 1000, {n}, longs);
+    at::Tensor previous = at::randint(0, 1000, {n + 3}, longs);
+    at::Tensor rows = at::randint(-1, n + 3, {n}, longs);  // -1: the id is known
+    at::Tensor expected = at::where(rows >= 0, previous.index_select(0, rows.clamp_min(0)), ids);
+    ASSERT_TRUE(CudaFillPendingIds(ids, rows, previous));
+    EXPECT_TRUE(ids.equal(expected)) << "n " << n;
   }
 }
 

@@ -4,7 +4,9 @@
 // batch-size bucket is captured over static input buffers; a step pads its batch to the next bucket,
 // copies its inputs into the buffers (one host-to-device copy) and replays. The graph also computes each
 // row's greedy choice and its logprob, so that a greedy step's sampling is one small device-to-host copy
-// instead of a handful of eager torch operations (~0.1 ms of host time per step). Built only with CUDA.
+// instead of a handful of eager torch operations (~0.1 ms of host time per step). For asynchronous
+// decoding the graph also keeps its greedy ids on the device and takes input ids from the previous
+// step's (a fourth input row of source rows), so the host never waits between two steps. Built only with CUDA.
 #include <ATen/ATen.h>
 
 #include <map>
@@ -25,7 +27,7 @@ class CudaGraphRunner {
 
   // True when the plan is a pure decode step this runner can replay.
   bool CanRun(const StepPlan& plan, const std::vector<bool>& all_positions) const;
-  StepLogits Run(const StepPlan& plan);
+  StepLogits Run(const StepPlan& plan, const PendingTokens* pending);
 
   int num_graphs() const;
 
@@ -38,11 +40,17 @@ class CudaGraphRunner {
   model::KvCache& cache_;
   int max_blocks_per_seq_;
   std::vector<int> buckets_;
-  // Static inputs, one device buffer for all graphs: the graph of bucket B reads ids, positions and slots
-  // (int64 [3, B]) then block tables and context lengths (int32 [B, max_blocks] and [B]) from its start,
-  // and Run fills a pinned host buffer of the same layout and copies it in one transfer.
+  // Static inputs, one device buffer for all graphs: the graph of bucket B reads ids, positions, slots and
+  // pending source rows (int64 [4, B]) then block tables and context lengths (int32 [B, max_blocks] and
+  // [B]) from its start, and Run fills a pinned host buffer of the same layout and copies it in one
+  // transfer. Two host buffers alternate: with asynchronous decoding the host fills one while the
+  // previous step's copy from the other may still be queued.
   static int64_t InputBytes(int bucket, int max_blocks_per_seq);
-  at::Tensor inputs_device_, inputs_host_, logits_indices_;
+  at::Tensor inputs_device_, logits_indices_;
+  at::Tensor inputs_host_[2];
+  int next_host_buffer_ = 0;
+  // Every graph's greedy ids (int64 [max batch]): the next step's pending tokens.
+  at::Tensor greedy_ids_;
   std::map<int, std::unique_ptr<Graph>> graphs_;
 };
 

@@ -23,6 +23,10 @@ uint64_t Nanos(Clock::duration d) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& options) {
+  if (options.async_decode != "auto" && options.async_decode != "on" && options.async_decode != "off") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("async_decode must be auto, on or off, not \"", options.async_decode, "\""));
+  }
   ConfigureCpuThreads(options.cpu_threads);
   auto model = LoadModel(options);
   if (!model.ok()) return model.status();
@@ -61,6 +65,8 @@ EngineImpl::EngineImpl(const EngineOptions& options, std::unique_ptr<LoadedModel
                kv.num_blocks, options_.block_size, kv.num_blocks * options_.block_size,
                kv.bytes / 1048576.0, kv.max_model_len, sched.max_num_batched_tokens);
   if (StepProfile::EnabledByEnvironment()) profile_ = std::make_unique<StepProfile>();
+  // The step profile waits for the device after each forward pass: no step could run ahead.
+  async_decode_ = !profile_ && (options_.async_decode == "on" || (options_.async_decode == "auto" && m.device().is_cuda()));
   dispatcher_ = std::make_unique<OutputDispatcher>();
   loop_ = std::thread([this] { Loop(); });
 }
@@ -76,6 +82,9 @@ void EngineImpl::Shutdown() {
   wake_.notify_all();
   if (loop_.joinable()) loop_.join();
   dispatcher_.reset();  // delivers the final outputs
+  const EngineCounters c = counters();
+  spdlog::info("engine stopped after {} steps ({} asynchronous, {} discarded rows), {} preemptions", c.steps,
+               c.async_steps, c.discarded_rows, c.preemptions);
 }
 
 absl::Status EngineImpl::Submit(GenerationRequest request, std::shared_ptr<OutputObserver> observer) {
@@ -106,6 +115,13 @@ absl::Status EngineImpl::Submit(GenerationRequest request, std::shared_ptr<Outpu
   return absl::OkStatus();
 }
 
+EngineCounters EngineImpl::counters() const {
+  return EngineCounters{.steps = num_steps_.load(),
+                        .async_steps = num_async_steps_.load(),
+                        .discarded_rows = num_discarded_rows_.load(),
+                        .preemptions = num_preemptions_.load()};
+}
+
 void EngineImpl::Cancel(const std::string& request_id) {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -119,7 +135,9 @@ bool EngineImpl::TakeInbox() {
   std::vector<std::string> cancels;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    wake_.wait(lock, [&] { return stopping_ || !inbox_.empty() || !cancel_inbox_.empty() || scheduler_->has_work(); });
+    wake_.wait(lock, [&] {
+      return stopping_ || !inbox_.empty() || !cancel_inbox_.empty() || scheduler_->has_work() || inflight_.has_value();
+    });
     if (stopping_) return false;
     admitted.swap(inbox_);
     cancels.swap(cancel_inbox_);
@@ -170,10 +188,16 @@ void EngineImpl::Admit(std::unique_ptr<RequestState> state) {
 }
 
 void EngineImpl::Loop() {
-  while (TakeInbox()) {
-    if (!scheduler_->has_work()) continue;
+  while (true) {
+    if (!inflight_) retired_.clear();  // nothing in flight names their sequences
+    if (!TakeInbox()) break;
+    if (!scheduler_->has_work() && !inflight_) continue;
     absl::Status status = model::GuardTorch([&]() -> absl::Status {
-      Step();
+      if (scheduler_->has_work()) {
+        Step();
+      } else {
+        CollectInFlight();  // its sequences were all cancelled
+      }
       return absl::OkStatus();
     });
     if (!status.ok()) {
@@ -185,8 +209,14 @@ void EngineImpl::Loop() {
 }
 
 void EngineImpl::Step() {
+  if (inflight_ && InFlightAllEnding()) CollectInFlight();
   if (profile_) profile_->Start();
   StepPlan plan = scheduler_->Schedule();
+  num_preemptions_.store(scheduler_->num_preemptions());
+  if (plan.empty() && inflight_) {
+    CollectInFlight();  // what it finishes may free the blocks the waiting head needs
+    return;
+  }
   if (plan.empty()) {
     // Nothing fits although work is waiting: the head request cannot get blocks even alone. Fail it
     // rather than spin.
@@ -210,10 +240,32 @@ void EngineImpl::Step() {
                        // contrastive search needs the hidden state of every prompt position
                        (IsContrastive(*request) && is_main && chunk.start < prompt_len);
   }
+  if (CanRunAsync(plan, all_positions)) {
+    LaunchAsync(plan, all_positions);
+    return;
+  }
+  if (inflight_) {
+    // This step runs synchronously: its in-flight tokens are needed on the host first. Sequences that
+    // finished with them leave the plan (their blocks are free already; the copies of them are harmless).
+    CollectInFlight();
+    std::vector<ScheduledChunk> kept;
+    std::vector<bool> kept_all_positions;
+    plan.num_tokens = 0;
+    for (size_t c = 0; c < plan.chunks.size(); ++c) {
+      if (plan.chunks[c].seq->finished()) continue;
+      kept.push_back(plan.chunks[c]);
+      kept_all_positions.push_back(all_positions[c]);
+      plan.num_tokens += plan.chunks[c].num_tokens;
+    }
+    plan.chunks = std::move(kept);
+    all_positions = std::move(kept_all_positions);
+    if (plan.empty()) return;
+  }
   cache_->CopyBlocks(plan.block_copies);
   runner_->EncodeNewRequests(plan);
   if (profile_) profile_->Mark(StepProfile::kSchedule);
   StepLogits logits = runner_->Run(plan, all_positions);
+  num_steps_.fetch_add(1);
   if (profile_) {
     logits.logits.sum().item<float>();  // wait for the device, to time the forward pass alone
     profile_->Mark(StepProfile::kForward);
@@ -319,7 +371,9 @@ SamplingRow EngineImpl::RowFor(Sequence* seq) {
   row.options = &p.sampling;
   row.tokens = &seq->tokens;
   row.num_prompt_tokens = seq->num_prompt_tokens;
-  row.suppress_stop_tokens = seq->num_output_tokens() < p.stopping.min_tokens;
+  // Tokens still in flight (asynchronous decoding) precede the one this row chooses.
+  const int num_output = seq->num_output_tokens() + seq->num_inflight_tokens;
+  row.suppress_stop_tokens = num_output < p.stopping.min_tokens;
   row.stop_token_ids = &p.stopping.stop_token_ids;
   auto gen = generators_.find(seq->id);
   row.generator = gen == generators_.end() ? nullptr : &gen->second;
@@ -327,9 +381,9 @@ SamplingRow EngineImpl::RowFor(Sequence* seq) {
   // transformers' ForcedBOS/ForcedEOS processors: BOS as the first token after a one-token start (the
   // decoder's start token), EOS as the last token the length limit allows.
   const model::GenerationDefaults& g = model_->config->generation();
-  if (g.forced_bos_token_id && seq->tokens.size() == 1) row.forced_token = *g.forced_bos_token_id;
-  const bool last = seq->num_output_tokens() + 1 >= seq->request->max_tokens ||
-                    static_cast<int>(seq->tokens.size()) + 1 >= model_->description.max_model_len;
+  if (g.forced_bos_token_id && seq->num_tokens() == 1) row.forced_token = *g.forced_bos_token_id;
+  const bool last = num_output + 1 >= seq->request->max_tokens ||
+                    seq->num_tokens() + 1 >= model_->description.max_model_len;
   if (g.forced_eos_token_id && last) row.forced_token = *g.forced_eos_token_id;
   return row;
 }
@@ -442,8 +496,15 @@ void EngineImpl::Report(RequestState* request) {
   if (finished) {
     request->done = true;
     DropCandidates(request);
-    requests_.erase(request->request.request_id);
+    Retire(request);
   }
+}
+
+void EngineImpl::Retire(RequestState* request) {
+  auto it = requests_.find(request->request.request_id);
+  if (it == requests_.end()) return;
+  retired_.push_back(std::move(it->second));
+  requests_.erase(it);
 }
 
 void EngineImpl::Finish(RequestState* request, absl::Status status) {
@@ -461,10 +522,11 @@ void EngineImpl::Finish(RequestState* request, absl::Status status) {
   request->done = true;
   num_pending_.fetch_sub(1);  // before the output: see Report
   dispatcher_->Post(request->observer, std::move(out));
-  requests_.erase(request->request.request_id);
+  Retire(request);
 }
 
 void EngineImpl::FailAll(const absl::Status& status) {
+  inflight_.reset();  // its requests fail below
   while (!requests_.empty()) Finish(requests_.begin()->second.get(), status);
   std::vector<std::unique_ptr<RequestState>> queued;
   {

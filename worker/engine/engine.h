@@ -31,6 +31,11 @@ struct EngineOptions {
   int64_t kv_cache_bytes = 0;   // 0 = derived (GPU: from free memory; CPU: 1 GiB, capped by need)
   std::string chat_template_file;  // overrides the tokenizer's chat template
   bool cuda_graphs = true;      // replay decode steps from CUDA graphs (GPU only)
+  // Asynchronous decoding: a greedy decode step is launched before the previous step's tokens reach the
+  // host, which processes them (stops, outputs) while the device runs; a sequence that stopped computes
+  // one extra, discarded token. "auto": on a GPU; "on": on any device (on a CPU it only delays outputs by
+  // a step: for tests); "off".
+  std::string async_decode = "auto";
   bool enable_prefix_caching = true;  // reuse the KV blocks of prompts' common leading blocks
   int cpu_threads = 0;          // CPU math threads (torch, OpenBLAS); 0 = torch's default, OpenBLAS 1
 };
@@ -61,6 +66,14 @@ struct ModelDescription {
   std::string chat_template;
 };
 
+// Running totals of the engine loop, for operators and tests.
+struct EngineCounters {
+  int64_t steps = 0;           // forward passes
+  int64_t async_steps = 0;     // of them, greedy decode steps run ahead of their tokens (async_decode)
+  int64_t discarded_rows = 0;  // rows of asynchronous steps whose sequence had stopped a step earlier
+  int64_t preemptions = 0;     // sequences preempted for lack of KV blocks (recomputed later)
+};
+
 class Engine {
  public:
   // Loads the model and starts the loop thread.
@@ -78,6 +91,7 @@ class Engine {
 
   virtual const ModelDescription& description() const = 0;
   virtual const tokenizer::Tokenizer& tokenizer() const = 0;
+  virtual EngineCounters counters() const = 0;
 
   // Stops the loop (pending requests finish with Cancelled). Called by the destructor too.
   virtual void Shutdown() = 0;

@@ -2,12 +2,14 @@
 // The engine's loop: admits requests, plans a step, runs it, samples, turns tokens into outputs and
 // reports them. Everything below runs on the loop thread except Submit/Cancel, which only queue.
 #include <ATen/ATen.h>
+#include <c10/core/Event.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +36,7 @@ class EngineImpl final : public Engine {
   void Cancel(const std::string& request_id) override;
   const ModelDescription& description() const override { return model_->description; }
   const tokenizer::Tokenizer& tokenizer() const override { return *model_->tokenizer; }
+  EngineCounters counters() const override;
   void Shutdown() override;
 
  private:
@@ -48,6 +51,8 @@ class EngineImpl final : public Engine {
   void Report(RequestState* request);
   void Finish(RequestState* request, absl::Status status);
   void FailAll(const absl::Status& status);
+  // Takes a finished request out of requests_ into retired_ (see there).
+  void Retire(RequestState* request);
   OutputToken MakeOutputToken(int32_t id, float logprob, const std::vector<std::pair<int32_t, float>>& top,
                               bool with_logprobs) const;
   SamplingRow RowFor(Sequence* seq);
@@ -74,6 +79,28 @@ class EngineImpl final : public Engine {
   void SpawnCandidates(RequestState* request, Sequence* main, const at::Tensor& logits_row);
   void DropCandidates(RequestState* request);
   std::map<RequestState*, ContrastiveState> contrastive_;
+
+  // Asynchronous decoding (engine_async.cc). A launched step whose choices are still on their way to
+  // the host: the next step takes them as pending tokens on the device, then this one is collected.
+  struct InFlightStep {
+    std::vector<Sequence*> seqs;  // per row
+    at::Tensor ids;               // int64 [rows] on the device
+    at::Tensor host;              // float [rows, 2] {id, logprob}, being copied from the device
+    std::optional<c10::Event> copied;
+  };
+  // True when the plan is a pure greedy decode step (the only kind launched ahead).
+  bool CanRunAsync(const StepPlan& plan, const std::vector<bool>& all_positions);
+  // Launches the plan with the in-flight step's choices as its pending tokens, then collects that step.
+  void LaunchAsync(const StepPlan& plan, const std::vector<bool>& all_positions);
+  // Waits for the in-flight step's choices and records them (stops, outputs, reports).
+  void CollectInFlight();
+  // True when every in-flight sequence ends with its in-flight token (a step ahead would be wasted).
+  bool InFlightAllEnding() const;
+  bool async_decode_ = false;
+  std::optional<InFlightStep> inflight_;
+  // Finished requests kept alive while a step launched before they finished may still name their
+  // sequences (that step's rows for them are discarded when it is collected).
+  std::vector<std::unique_ptr<RequestState>> retired_;
   std::unique_ptr<StepProfile> profile_;  // set with BASALT_STEP_PROFILE=1
 
   EngineOptions options_;
@@ -93,6 +120,8 @@ class EngineImpl final : public Engine {
   bool stopping_ = false;
   std::atomic<int> num_pending_{0};  // queued or running requests, for the queue bound
   std::atomic<uint64_t> next_anonymous_id_{0};
+  // Written by the loop thread, read by counters().
+  std::atomic<int64_t> num_steps_{0}, num_async_steps_{0}, num_discarded_rows_{0}, num_preemptions_{0};
 
   // Loop thread only.
   std::map<std::string, std::unique_ptr<RequestState>> requests_;

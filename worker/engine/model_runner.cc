@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "worker/model/decoder_model.h"
+#include "worker/model/layer_ops.h"
 
 #if defined(BASALT_WITH_CUDA)
 #include "worker/engine/cuda_graph_runner.h"
@@ -42,9 +43,10 @@ void ModelRunner::EncodeNewRequests(const StepPlan& plan) {
   }
 }
 
-StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_positions) {
+StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_positions,
+                            const PendingTokens* pending) {
 #if defined(BASALT_WITH_CUDA)
-  if (graphs_ && graphs_->CanRun(plan, all_positions)) return graphs_->Run(plan);
+  if (graphs_ && graphs_->CanRun(plan, all_positions)) return graphs_->Run(plan, pending);
 #endif
   const int block_size = cache_.block_size();
   const int64_t total = plan.num_tokens;
@@ -54,7 +56,8 @@ StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_p
   batch.query_start.push_back(0);
 
   // Host buffer for the int64 inputs: ids, positions, slots, logits indices.
-  std::vector<int64_t> ids, positions, slots, logits_indices;
+  std::vector<int64_t> ids, positions, slots, logits_indices, pending_rows;
+  bool any_pending = false;
   ids.reserve(total);
   positions.reserve(total);
   slots.reserve(total);
@@ -79,7 +82,11 @@ StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_p
     const int64_t flat_start = static_cast<int64_t>(ids.size());
     for (int i = 0; i < chunk.num_tokens; ++i) {
       const int pos = chunk.start + i;
-      ids.push_back(seq.tokens[pos]);
+      const bool in_flight = pos >= static_cast<int>(seq.tokens.size());
+      ids.push_back(in_flight ? 0 : seq.tokens[pos]);
+      TORCH_CHECK(!in_flight || pending != nullptr, "a chunk's token is in flight but no pending tokens were given");
+      pending_rows.push_back(in_flight ? pending->rows.at(c) : -1);
+      any_pending |= in_flight;
       positions.push_back(pos);
       slots.push_back(static_cast<int64_t>(seq.block_table[pos / block_size]) * block_size + pos % block_size);
     }
@@ -117,11 +124,16 @@ StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_p
   packed.insert(packed.end(), positions.begin(), positions.end());
   packed.insert(packed.end(), slots.begin(), slots.end());
   packed.insert(packed.end(), logits_indices.begin(), logits_indices.end());
+  if (any_pending) packed.insert(packed.end(), pending_rows.begin(), pending_rows.end());
   at::Tensor packed_t = at::from_blob(packed.data(), {static_cast<int64_t>(packed.size())}, at::kLong).to(device);
   at::Tensor input_ids = packed_t.narrow(0, 0, total);
   batch.positions = packed_t.narrow(0, total, total);
   batch.slot_mapping = packed_t.narrow(0, 2 * total, total);
   at::Tensor logits_index_t = packed_t.narrow(0, 3 * total, static_cast<int64_t>(logits_indices.size()));
+  if (any_pending) {
+    at::Tensor rows = packed_t.narrow(0, 3 * total + static_cast<int64_t>(logits_indices.size()), total);
+    model::FillPendingIds(input_ids, rows, pending->ids);
+  }
   batch.block_table_tensor =
       at::from_blob(tables.data(), {num_seqs, static_cast<int64_t>(max_blocks)}, at::kInt).to(device);
   batch.context_lens_tensor = at::from_blob(context_lens.data(), {num_seqs}, at::kInt).to(device);

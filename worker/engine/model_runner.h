@@ -24,6 +24,16 @@ struct StepLogits {
   // last position only.
   std::vector<int64_t> first_row;
   std::vector<int64_t> num_rows;
+  // int64 [rows] on the device: the greedy choices (greedy[:, 0]) where the step computed them in place
+  // for asynchronous decoding (CUDA graph steps); undefined otherwise.
+  at::Tensor greedy_ids;
+};
+
+// Asynchronous decoding: the previous step's choices, still on the device. A chunk whose token lies past
+// its sequence's known tokens takes ids[rows[c]].
+struct PendingTokens {
+  at::Tensor ids;              // int64 [previous rows]
+  std::vector<int64_t> rows;   // per chunk of the plan: the row in ids, or -1 (token known on the host)
 };
 
 class CudaGraphRunner;
@@ -41,8 +51,8 @@ class ModelRunner {
   void EncodeNewRequests(const StepPlan& plan);
 
   // `all_positions[i]`: chunk i needs logits for each of its positions (prompt logprobs), not just the
-  // last one.
-  StepLogits Run(const StepPlan& plan, const std::vector<bool>& all_positions);
+  // last one. `pending` (asynchronous decoding): where the chunks' in-flight tokens are.
+  StepLogits Run(const StepPlan& plan, const std::vector<bool>& all_positions, const PendingTokens* pending = nullptr);
 
  private:
   const model::GenerativeModel& model_;

@@ -44,9 +44,10 @@ class Sampler {
   // choose tokens themselves (contrastive search).
   at::Tensor ApplyPenalties(at::Tensor logits, const std::vector<SamplingRow>& rows) const;
 
- private:
-  // True when the row's token is the raw argmax and nothing else is reported.
+  // True when the row's token is the raw argmax and nothing but its logprob is reported.
   static bool IsPlainGreedy(const SamplingRow& row);
+
+ private:
   at::Tensor FilterTopKTopPMinP(at::Tensor logits, const std::vector<SamplingRow>& rows) const;
   // Rows with a forced token: -inf everywhere else (after every other processor, as transformers orders them).
   at::Tensor ForceTokens(at::Tensor logits, const std::vector<SamplingRow>& rows) const;

@@ -71,7 +71,7 @@ void Scheduler::MatchCachedPrefix(Sequence* seq) {
 void Scheduler::RegisterFullBlocks(Sequence* seq) {
   if (!config_.enable_prefix_caching) return;
   const int bs = config_.block_size;
-  const size_t full = static_cast<size_t>(seq->num_computed_tokens / bs);
+  const size_t full = static_cast<size_t>(std::min<int>(seq->num_computed_tokens, seq->tokens.size()) / bs);
   while (seq->block_hashes.size() < full && seq->block_hashes.size() < seq->block_table.size()) {
     const size_t b = seq->block_hashes.size();
     absl::Span<const int32_t> tokens(seq->tokens.data() + b * bs, bs);
@@ -122,6 +122,8 @@ StepPlan Scheduler::Schedule() {
   while (!preempted_any && !waiting_.empty() && budget > 0 &&
          static_cast<int>(running_.size()) < config_.max_num_seqs) {
     Sequence* seq = waiting_.front();
+    // A sequence preempted with a token in flight is recomputed once that token is known.
+    if (seq->num_inflight_tokens > 0) break;
     MatchCachedPrefix(seq);
     const int wanted = std::min(seq->num_uncomputed_tokens(), budget);
     if (!AllocateSlots(seq, wanted, &plan.block_copies)) {

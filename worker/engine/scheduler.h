@@ -50,6 +50,8 @@ class Scheduler {
   StepPlan Schedule();
   // Marks the chunk's tokens computed (after the step ran).
   void OnChunkComputed(const ScheduledChunk& chunk);
+  // Asynchronous decoding: an in-flight token of the sequence became known (appended to its tokens).
+  void OnTokenKnown(Sequence* seq) { RegisterFullBlocks(seq); }
   // Removes a sequence (finished or cancelled) and frees its blocks.
   void Remove(Sequence* seq);
   // Makes `child` a running copy of `parent` sharing its blocks (for n > 1 after the prompt is computed).
@@ -75,7 +77,8 @@ class Scheduler {
   // At admission: takes the longest cached prefix of the sequence's tokens (leaving at least one token to
   // compute, whose logits are needed).
   void MatchCachedPrefix(Sequence* seq);
-  // After a step: registers the sequence's newly completed blocks in the prefix cache.
+  // After a step: registers the sequence's newly completed blocks in the prefix cache (blocks whose tokens
+  // are all known: a block's hash covers its token ids).
   void RegisterFullBlocks(Sequence* seq);
   void Preempt(Sequence* seq);
   int64_t BlocksNeeded(const Sequence& seq, int num_tokens) const;

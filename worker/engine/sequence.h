@@ -28,7 +28,10 @@ struct Sequence {
 
   std::vector<int32_t> tokens;  // prompt, then generated tokens
   int num_prompt_tokens = 0;
-  int num_computed_tokens = 0;  // leading tokens whose k/v are in the cache
+  int num_computed_tokens = 0;  // leading tokens whose k/v are in the cache (may count in-flight tokens)
+  // Asynchronous decoding: tokens already chosen on the device but not yet appended to `tokens` (0-2:
+  // the step being collected and the one launched after it). The scheduler counts them as tokens.
+  int num_inflight_tokens = 0;
   std::vector<int32_t> block_table;
   // Prefix-cache hashes of the sequence's full, computed blocks (block_hashes[i] covers block i).
   std::vector<uint64_t> block_hashes;
@@ -48,7 +51,8 @@ struct Sequence {
   bool finish_reported = false;
 
   int num_output_tokens() const { return static_cast<int>(tokens.size()) - num_prompt_tokens; }
-  int num_uncomputed_tokens() const { return static_cast<int>(tokens.size()) - num_computed_tokens; }
+  int num_tokens() const { return static_cast<int>(tokens.size()) + num_inflight_tokens; }
+  int num_uncomputed_tokens() const { return num_tokens() - num_computed_tokens; }
   bool finished() const { return status == SequenceStatus::kFinished; }
 };
 

@@ -1,6 +1,8 @@
 // The greedy choice of a decode step inside its CUDA graph: per row of float logits, the first index of
 // the maximum (as torch's argmax) and its log-softmax, in one block per row. Torch's argmax, gather,
 // logsumexp, subtraction and stack were six kernels of a few microseconds each on the batch-1 critical path.
+// With asynchronous decoding the chosen ids also stay on the device (int64), and the next step's graph
+// takes its input ids from them (FillPendingIds), so no host round trip sits between two steps.
 #include <cfloat>
 
 #include "worker/kernels/kernels.h"
@@ -28,7 +30,7 @@ __device__ __forceinline__ Best Combine(Best a, Best b) {
   return r;
 }
 
-__global__ void __launch_bounds__(kThreads) GreedyKernel(const float* logits, int vocab, float* out) {
+__global__ void __launch_bounds__(kThreads) GreedyKernel(const float* logits, int vocab, float* out, int64_t* ids) {
   AllowNextKernel();
   WaitForPreviousKernel();
   const float* row = logits + static_cast<int64_t>(blockIdx.x) * vocab;
@@ -56,15 +58,32 @@ __global__ void __launch_bounds__(kThreads) GreedyKernel(const float* logits, in
     // logprob = x[argmax] - (max + log(sum)) = -log(sum).
     out[2 * blockIdx.x] = static_cast<float>(best.index);
     out[2 * blockIdx.x + 1] = -logf(best.sum);
+    if (ids != nullptr) ids[blockIdx.x] = best.index;
   }
+}
+
+__global__ void FillPendingIdsKernel(int64_t* ids, const int64_t* source_rows, const int64_t* previous, int n) {
+  AllowNextKernel();
+  WaitForPreviousKernel();
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n && source_rows[i] >= 0) ids[i] = previous[source_rows[i]];
 }
 
 }  // namespace
 
-cudaError_t GreedyChoice(const float* logits, int64_t rows, int vocab, float* out, cudaStream_t stream) {
+cudaError_t GreedyChoice(const float* logits, int64_t rows, int vocab, float* out, int64_t* ids, cudaStream_t stream) {
   if (rows == 0) return cudaSuccess;
   if (vocab <= 0) return cudaErrorInvalidValue;
-  return LaunchKernel(GreedyKernel, dim3(static_cast<unsigned>(rows)), dim3(kThreads), 0, stream, logits, vocab, out);
+  return LaunchKernel(GreedyKernel, dim3(static_cast<unsigned>(rows)), dim3(kThreads), 0, stream, logits, vocab, out,
+                      ids);
+}
+
+cudaError_t FillPendingIds(int64_t* ids, const int64_t* source_rows, const int64_t* previous, int n,
+                           cudaStream_t stream) {
+  if (n <= 0) return cudaSuccess;
+  constexpr int kBlock = 128;
+  return LaunchKernel(FillPendingIdsKernel, dim3((n + kBlock - 1) / kBlock), dim3(kBlock), 0, stream, ids, source_rows,
+                      previous, n);
 }
 
 }  // namespace basalt::kernels

@@ -116,8 +116,12 @@ bool SkinnyMmaEnabled();
 cudaError_t Gemv(const GemvArgs& args, cudaStream_t stream);
 
 // Per row of float logits [rows, vocab]: out[r] = {first index of the maximum (as a float), its
-// log-softmax}, as the sampler's greedy path reports them.
-cudaError_t GreedyChoice(const float* logits, int64_t rows, int vocab, float* out, cudaStream_t stream);
+// log-softmax}, as the sampler's greedy path reports them; `ids` (optional) gets the index as int64.
+cudaError_t GreedyChoice(const float* logits, int64_t rows, int vocab, float* out, int64_t* ids, cudaStream_t stream);
+// ids[i] = previous[source_rows[i]] where source_rows[i] >= 0 (a token the previous step chose on the
+// device), for i < n; other ids stay.
+cudaError_t FillPendingIds(int64_t* ids, const int64_t* source_rows, const int64_t* previous, int n,
+                           cudaStream_t stream);
 
 // out[r, c] = q[r, c] * scale[r] in dtype, for r < rows, c < cols (rows contiguous).
 cudaError_t DequantizeInt8(void* out, const int8_t* q, const float* scale, int64_t rows, int64_t cols, DataType dtype,

@@ -465,16 +465,32 @@ std::unique_ptr<LayerOps> MakeCudaLayerOps() { return std::make_unique<CudaLayer
 
 void SetCudaSkinnyGemm(bool enabled) { kernels::SetSkinnyMmaEnabled(enabled); }
 
-at::Tensor CudaGreedyChoice(const at::Tensor& logits) {
+at::Tensor CudaGreedyChoice(const at::Tensor& logits, const at::Tensor& ids) {
   if (!logits.is_cuda() || logits.scalar_type() != at::kFloat || logits.dim() != 2 || !logits.is_contiguous() ||
       logits.size(1) > std::numeric_limits<int>::max()) {
     return at::Tensor();
   }
+  if (ids.defined() && (ids.device() != logits.device() || ids.scalar_type() != at::kLong || !ids.is_contiguous() ||
+                        ids.numel() != logits.size(0))) {
+    return at::Tensor();
+  }
   at::Tensor out = at::empty({logits.size(0), 2}, logits.options());
   Check(kernels::GreedyChoice(logits.data_ptr<float>(), logits.size(0), static_cast<int>(logits.size(1)),
-                              out.data_ptr<float>(), at::cuda::getCurrentCUDAStream()),
+                              out.data_ptr<float>(), ids.defined() ? ids.data_ptr<int64_t>() : nullptr,
+                              at::cuda::getCurrentCUDAStream()),
         "greedy_choice");
   return out;
+}
+
+bool CudaFillPendingIds(at::Tensor& ids, const at::Tensor& source_rows, const at::Tensor& previous) {
+  for (const at::Tensor* t : {static_cast<const at::Tensor*>(&ids), &source_rows, &previous}) {
+    if (!t->is_cuda() || t->scalar_type() != at::kLong || !t->is_contiguous() || t->device() != ids.device()) return false;
+  }
+  if (source_rows.numel() != ids.numel() || ids.numel() > std::numeric_limits<int>::max()) return false;
+  Check(kernels::FillPendingIds(ids.data_ptr<int64_t>(), source_rows.data_ptr<int64_t>(), previous.data_ptr<int64_t>(),
+                                static_cast<int>(ids.numel()), at::cuda::getCurrentCUDAStream()),
+        "fill_pending_ids");
+  return true;
 }
 
 void SetCudaDecodeAttention(int partition, int cluster) { DecodeAttentionOverride() = {partition, cluster}; }

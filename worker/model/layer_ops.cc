@@ -59,18 +59,26 @@ at::Tensor LayerOps::Attention(const at::Tensor& q, const at::Tensor& key_cache,
 
 std::unique_ptr<LayerOps> MakeTorchLayerOps() { return std::make_unique<LayerOps>(); }
 
-at::Tensor GreedyChoice(const at::Tensor& logits) {
-  if (at::Tensor fused = CudaGreedyChoice(logits); fused.defined()) return fused;
+at::Tensor GreedyChoice(const at::Tensor& logits, const at::Tensor& ids) {
+  if (at::Tensor fused = CudaGreedyChoice(logits, ids); fused.defined()) return fused;
   at::Tensor choice = logits.argmax(-1);
+  if (ids.defined()) ids.copy_(choice);
   at::Tensor logprob = logits.gather(1, choice.unsqueeze(1)).squeeze(1) - at::logsumexp(logits, -1);
   return at::stack({choice.to(at::kFloat), logprob}, 1);
+}
+
+void FillPendingIds(at::Tensor& ids, const at::Tensor& source_rows, const at::Tensor& previous) {
+  if (CudaFillPendingIds(ids, source_rows, previous)) return;
+  at::Tensor pending = source_rows >= 0;
+  ids.copy_(at::where(pending, previous.index_select(0, source_rows.clamp_min(0)), ids));
 }
 
 #if !defined(BASALT_WITH_CUDA)
 std::unique_ptr<LayerOps> MakeCudaLayerOps() { return nullptr; }
 void SetCudaSkinnyGemm(bool) {}
 void SetCudaDecodeAttention(int, int) {}
-at::Tensor CudaGreedyChoice(const at::Tensor&) { return at::Tensor(); }
+at::Tensor CudaGreedyChoice(const at::Tensor&, const at::Tensor&) { return at::Tensor(); }
+bool CudaFillPendingIds(at::Tensor&, const at::Tensor&, const at::Tensor&) { return false; }
 #endif
 
 }  // namespace basalt::model

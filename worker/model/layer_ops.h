@@ -66,9 +66,16 @@ void SetCudaSkinnyGemm(bool enabled);
 
 // The sampler's greedy choice for float logits [B, V]: [B, 2] float32 rows of {first index of the
 // maximum, its log-softmax}. On CUDA one kernel (worker/kernels/greedy.cu), elsewhere torch ops.
-at::Tensor GreedyChoice(const at::Tensor& logits);
+// `ids`, when defined (int64 [B] on the logits' device), also receives the chosen indices.
+at::Tensor GreedyChoice(const at::Tensor& logits, const at::Tensor& ids = at::Tensor());
 // The kernel form: an undefined tensor where it does not apply (no CUDA build, a CPU tensor, ...).
-at::Tensor CudaGreedyChoice(const at::Tensor& logits);
+at::Tensor CudaGreedyChoice(const at::Tensor& logits, const at::Tensor& ids = at::Tensor());
+
+// Asynchronous decoding: ids[i] = previous[source_rows[i]] where source_rows[i] >= 0, in place (all
+// int64 on one device). The previous step's choices become this step's inputs without the host.
+void FillPendingIds(at::Tensor& ids, const at::Tensor& source_rows, const at::Tensor& previous);
+// The kernel form: false where it does not apply.
+bool CudaFillPendingIds(at::Tensor& ids, const at::Tensor& source_rows, const at::Tensor& previous);
 
 // CUDA builds: tokens per split of decode attention (0: by batch size) and blocks per cluster of its
 // cluster form (0: the split protocol, -1: by batch size). For benchmarks and tests.

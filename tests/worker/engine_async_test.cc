@@ -1,0 +1,233 @@
+// Asynchronous decoding (worker/engine/engine_async.cc) against the synchronous engine, on CPU fixture
+// models with async_decode "on": the same tokens, text, logprobs and finish reasons for mixed
+// workloads (stops seen a step late, min_tokens switching a request from the synchronous path to the
+// asynchronous one, seeded sampling next to greedy rows), under preemption, after cancellation, and for
+// an encoder-decoder model (BART: its forced EOS as the last token also takes the synchronous path). The engine's counters show that the asynchronous path really ran.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <string>
+#include <vector>
+
+#include "worker/engine/blocking_generate.h"
+#include "worker/engine/engine.h"
+
+namespace basalt::engine {
+namespace {
+
+std::unique_ptr<Engine> MakeEngine(const std::string& model, const std::string& async_decode,
+                                   EngineOptions options = {}) {
+  options.model_dir = std::string(BASALT_FIXTURES_DIR) + "/models/" + model;
+  options.dtype = "float32";
+  options.async_decode = async_decode;
+  auto engine = Engine::Create(options);
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  return engine.ok() ? std::move(*engine) : nullptr;
+}
+
+GenerationRequest Greedy(const std::string& prompt, int max_tokens) {
+  GenerationRequest r;
+  r.prompt_text = prompt;
+  r.params.sampling.temperature = 0;
+  r.params.stopping.max_tokens = max_tokens;
+  r.params.stopping.ignore_eos = true;
+  return r;
+}
+
+std::vector<int32_t> Ids(const CompletedChoice& c) {
+  std::vector<int32_t> ids;
+  for (const auto& t : c.tokens) ids.push_back(t.id);
+  return ids;
+}
+
+// Runs all requests concurrently (submitted in order, a few milliseconds apart so that they join a
+// running batch at different steps).
+std::vector<CompletedRequest> RunConcurrently(Engine& engine, const std::vector<GenerationRequest>& requests) {
+  std::vector<std::future<absl::StatusOr<CompletedRequest>>> futures;
+  for (const GenerationRequest& r : requests) {
+    futures.push_back(std::async(std::launch::async, [&engine, r] { return GenerateBlocking(engine, r); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  std::vector<CompletedRequest> done;
+  for (auto& f : futures) {
+    auto got = f.get();
+    EXPECT_TRUE(got.ok()) << got.status();
+    done.push_back(got.ok() ? std::move(*got) : CompletedRequest{});
+  }
+  return done;
+}
+
+void ExpectSameChoices(const CompletedRequest& async, const CompletedRequest& sync, const std::string& what) {
+  ASSERT_EQ(async.choices.size(), sync.choices.size()) << what;
+  for (size_t i = 0; i < sync.choices.size(); ++i) {
+    const CompletedChoice& a = async.choices[i];
+    const CompletedChoice& s = sync.choices[i];
+    EXPECT_EQ(Ids(a), Ids(s)) << what;
+    EXPECT_EQ(a.text, s.text) << what;
+    EXPECT_EQ(a.finish_reason, s.finish_reason) << what;
+    EXPECT_EQ(a.stop_string, s.stop_string) << what;
+    ASSERT_EQ(a.tokens.size(), s.tokens.size()) << what;
+    for (size_t t = 0; t < a.tokens.size(); ++t) {
+      ASSERT_EQ(a.tokens[t].logprob.has_value(), s.tokens[t].logprob.has_value()) << what;
+      if (s.tokens[t].logprob) EXPECT_NEAR(*a.tokens[t].logprob, *s.tokens[t].logprob, 1e-4) << what << " token " << t;
+    }
+  }
+  EXPECT_EQ(async.usage.completion_tokens, sync.usage.completion_tokens) << what;
+}
+
+// A mixed workload whose stops are taken from the model's own greedy output, so that each request
+// ends at a known step for a known reason.
+std::vector<GenerationRequest> MixedWorkload(Engine& reference) {
+  std::vector<GenerationRequest> requests;
+  for (int max_tokens : {1, 2, 3, 9, 33}) requests.push_back(Greedy("The quick brown fox", max_tokens));
+  auto probe = GenerateBlocking(reference, Greedy("Call me Ishmael.", 30));
+  EXPECT_TRUE(probe.ok());
+  if (!probe.ok()) return requests;
+  const std::vector<int32_t> ids = Ids(probe->choices[0]);
+  const std::string& text = probe->choices[0].text;
+  GenerationRequest stop_token = Greedy("Call me Ishmael.", 30);
+  stop_token.params.stopping.stop_token_ids = {ids[7]};
+  stop_token.params.logprobs = true;
+  requests.push_back(stop_token);
+  // min_tokens past the stop token's first place: sampled synchronously (stop ids suppressed) until it,
+  // asynchronously after.
+  GenerationRequest min_tokens = stop_token;
+  min_tokens.params.stopping.min_tokens = 12;
+  requests.push_back(min_tokens);
+  GenerationRequest stop_string = Greedy("Call me Ishmael.", 30);
+  stop_string.params.stopping.stop = {text.substr(text.size() / 2, 3)};
+  requests.push_back(stop_string);
+  // Seeded sampling shares steps with the greedy rows (those steps run synchronously).
+  GenerationRequest sampled = Greedy("It was the best of times", 20);
+  sampled.params.sampling.temperature = 0.9f;
+  sampled.params.sampling.seed = 5;
+  requests.push_back(sampled);
+  GenerationRequest echo = Greedy("Whale", 12);
+  echo.params.echo_prompt = true;
+  echo.params.logprobs = true;
+  requests.push_back(echo);
+  return requests;
+}
+
+TEST(EngineAsyncTest, MixedWorkloadMatchesTheSynchronousEngine) {
+  auto sync = MakeEngine("llama", "off");
+  auto async = MakeEngine("llama", "on");
+  ASSERT_NE(sync, nullptr);
+  ASSERT_NE(async, nullptr);
+  const std::vector<GenerationRequest> requests = MixedWorkload(*sync);
+  // One at a time (a batch of one runs every decode step ahead), then all together.
+  for (const GenerationRequest& r : requests) {
+    auto a = GenerateBlocking(*async, r);
+    auto s = GenerateBlocking(*sync, r);
+    ASSERT_TRUE(a.ok() && s.ok());
+    ExpectSameChoices(*a, *s, "alone: " + r.prompt_text.value_or("") + " max_tokens " + std::to_string(r.params.stopping.max_tokens));
+  }
+  EXPECT_EQ(sync->counters().async_steps, 0);
+  const EngineCounters alone = async->counters();
+  EXPECT_GT(alone.async_steps, 60);  // most of the ~150 decode steps above
+  std::vector<CompletedRequest> a = RunConcurrently(*async, requests);
+  std::vector<CompletedRequest> s = RunConcurrently(*sync, requests);
+  for (size_t i = 0; i < requests.size(); ++i) ExpectSameChoices(a[i], s[i], "batched request " + std::to_string(i));
+  const EngineCounters batched = async->counters();
+  EXPECT_GT(batched.async_steps, alone.async_steps);
+  // The stop token, stop string and early max_tokens ends were seen a step late at least once.
+  EXPECT_GT(batched.discarded_rows, 0);
+}
+
+TEST(EngineAsyncTest, PreemptedRequestsGiveTheSameTokens) {
+  // Room for about two sequences of ~150 tokens: four concurrent ones force preemption and recompute.
+  EngineOptions options;
+  options.kv_cache_bytes = 2LL * 2 * 16 * 2 * 16 * 4 * 20;  // layers*kv*block*heads*dim*4B * 20 blocks
+  auto sync = MakeEngine("llama", "off", options);
+  auto async = MakeEngine("llama", "on", options);
+  ASSERT_NE(sync, nullptr);
+  ASSERT_NE(async, nullptr);
+  std::vector<GenerationRequest> requests;
+  for (const char* p : {"Call me Ishmael.", "It was the best of times", "The quick brown fox", "Whale"})
+    requests.push_back(Greedy(p, 140));
+  std::vector<CompletedRequest> alone;
+  for (const GenerationRequest& r : requests) {
+    auto got = GenerateBlocking(*sync, r);
+    ASSERT_TRUE(got.ok()) << got.status();
+    alone.push_back(std::move(*got));
+  }
+  std::vector<CompletedRequest> batched = RunConcurrently(*async, requests);
+  for (size_t i = 0; i < requests.size(); ++i) ExpectSameChoices(batched[i], alone[i], requests[i].prompt_text.value_or(""));
+  EXPECT_GT(async->counters().preemptions, 0);
+  EXPECT_GT(async->counters().async_steps, 100);
+}
+
+// Cancels its request at the given output.
+class CancelAt final : public OutputObserver {
+ public:
+  CancelAt(Engine& engine, std::string id, int at) : engine_(engine), id_(std::move(id)), at_(at) {}
+  void OnOutput(RequestOutput output) override {
+    if (++outputs_ == at_) engine_.Cancel(id_);
+    if (output.finished) done_.set_value(output);
+  }
+  std::future<RequestOutput> done() { return done_.get_future(); }
+
+ private:
+  Engine& engine_;
+  std::string id_;
+  int at_;
+  int outputs_ = 0;
+  std::promise<RequestOutput> done_;
+};
+
+TEST(EngineAsyncTest, CancelledRequestFreesItsCacheWhileOthersGoOn) {
+  // A cache for exactly one full-length sequence: the cancelled request's blocks must come back.
+  EngineOptions options;
+  options.kv_cache_bytes = 2LL * 2 * 16 * 2 * 16 * 4 * (512 / 16);
+  auto async = MakeEngine("llama", "on", options);
+  auto sync = MakeEngine("llama", "off");
+  ASSERT_NE(async, nullptr);
+  ASSERT_NE(sync, nullptr);
+  GenerationRequest neighbour = Greedy("It was the best of times", 40);
+  auto neighbour_done = std::async(std::launch::async, [&] { return GenerateBlocking(*async, neighbour); });
+  GenerationRequest r = Greedy("Call me Ishmael.", 300);
+  r.request_id = "long";
+  auto observer = std::make_shared<CancelAt>(*async, "long", 5);
+  auto done = observer->done();
+  ASSERT_TRUE(async->Submit(r, observer).ok());
+  ASSERT_EQ(done.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  RequestOutput last = done.get();
+  EXPECT_EQ(last.status.code(), absl::StatusCode::kCancelled);
+  EXPECT_LT(last.usage.completion_tokens, 300);
+  auto n = neighbour_done.get();
+  auto expected = GenerateBlocking(*sync, neighbour);
+  ASSERT_TRUE(n.ok() && expected.ok());
+  ExpectSameChoices(*n, *expected, "neighbour of a cancelled request");
+  auto next = GenerateBlocking(*async, Greedy("Call me Ishmael.", 480));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->choices[0].tokens.size(), 480u);
+}
+
+TEST(EngineAsyncTest, EncoderDecoderMatchesTheSynchronousEngine) {
+  auto sync = MakeEngine("bart", "off");
+  auto async = MakeEngine("bart", "on");
+  ASSERT_NE(sync, nullptr);
+  ASSERT_NE(async, nullptr);
+  std::vector<GenerationRequest> requests;
+  for (int max_tokens : {1, 4, 17}) requests.push_back(Greedy("translate English to German: The house is small.", max_tokens));
+  GenerationRequest with_eos = Greedy("summarize: the quick brown fox jumps over the lazy dog", 24);
+  with_eos.params.stopping.ignore_eos = false;
+  requests.push_back(with_eos);
+  std::vector<CompletedRequest> a = RunConcurrently(*async, requests);
+  std::vector<CompletedRequest> s = RunConcurrently(*sync, requests);
+  for (size_t i = 0; i < requests.size(); ++i) ExpectSameChoices(a[i], s[i], "bart request " + std::to_string(i));
+  EXPECT_GT(async->counters().async_steps, 10);
+}
+
+TEST(EngineAsyncTest, BadSettingIsRefused) {
+  EngineOptions options;
+  options.model_dir = std::string(BASALT_FIXTURES_DIR) + "/models/llama";
+  options.async_decode = "sometimes";
+  auto engine = Engine::Create(options);
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(engine.status().message().find("async_decode"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace basalt::engine
