@@ -177,20 +177,22 @@ void BenchDecodeChain(basalt::model::LayerOps& ops) {
     const char* name;
     bool attention;
     int partition, cluster;  // SetCudaDecodeAttention
+    bool early_release;      // SetCudaAttentionEarlyRelease
   };
-  for (const Variant& v : std::vector<Variant>{{"default", true, 0, -1},
-                                               {"split protocol, splits of 64", true, 64, 0},
-                                               {"split protocol, splits of 32", true, 32, 0},
-                                               {"split protocol, splits of 128", true, 128, 0},
-                                               {"split protocol, one split", true, 512, 0},
-                                               {"clusters of 4", true, 0, 4},
-                                               {"clusters of 8", true, 0, 8},
-                                               {"no attention", false, 0, -1}}) {
+  for (const Variant& v : std::vector<Variant>{{"default", true, 0, -1, false},
+                                               {"o projection released at attention's start", true, 0, -1, true},
+                                               {"split protocol, splits of 64", true, 64, 0, false},
+                                               {"split protocol, splits of 64, early release", true, 64, 0, true},
+                                               {"split protocol, one split", true, 512, 0, false},
+                                               {"clusters of 4", true, 0, 4, false},
+                                               {"no attention", false, 0, -1, false}}) {
     SetCudaDecodeAttention(v.partition, v.cluster);
+    SetCudaAttentionEarlyRelease(v.early_release);
     const double us = MedianMs([&](int) { forward(v.attention); }, 10) * 1e3;
     std::printf("%-44s %10.1f %10.0f %10.2f\n", v.name, us, 1e6 / us, roofline_us / us);
   }
   SetCudaDecodeAttention(0, -1);
+  SetCudaAttentionEarlyRelease(false);
 }
 
 }  // namespace

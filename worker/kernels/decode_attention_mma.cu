@@ -117,7 +117,7 @@ __global__ void __launch_bounds__(kThreads) MmaDecodeKernel(DecodeAttentionArgs 
   constexpr int kKChunks = D / 32;      // 16-byte chunks of a K row per thread
   constexpr int kVChunks = D / 64;      // 16-byte chunks of a V row per thread (D / 8 values)
   constexpr int kColumns = D / 8;       // n-tiles of P V
-  AllowNextKernel();
+  if (a.release_next_early) AllowNextKernel();
   const int seq = blockIdx.z, kv_head = blockIdx.y, split = blockIdx.x;
   const int group = a.num_heads / a.num_kv_heads;
   // Lengths and block tables are step inputs, copied before the step's first kernel: safe before the wait.
@@ -255,6 +255,7 @@ __global__ void __launch_bounds__(kThreads) MmaDecodeKernel(DecodeAttentionArgs 
       Mma16816<T>(o[e], pr, b);
     }
   }
+  if (!a.release_next_early) AllowNextKernel();  // this block's K and V loads are done
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
     row_sum[r] += __shfl_xor_sync(0xffffffff, row_sum[r], 1);

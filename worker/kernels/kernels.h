@@ -37,6 +37,10 @@ struct DecodeAttentionArgs {
   // turn and merge through distributed shared memory: no partial results in global memory, no counter,
   // no last-block merge. partition_size, num_splits and the partial buffers are then unused.
   int cluster_size = 0;
+  // When the next kernel (the o projection's GEMV) may be scheduled: at the start (true), or only once
+  // every block has read its K and V (false). Launched at the start, the GEMV's blocks issue all their
+  // weight loads while this kernel's dependent chain of K, softmax and V loads queues behind them.
+  bool release_next_early = false;
 };
 // Whether this GPU and build can run DecodeAttentionArgs::cluster_size > 1 (compute capability 9.0).
 bool DecodeAttentionClusterSupported();

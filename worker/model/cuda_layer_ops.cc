@@ -38,12 +38,15 @@ void Check(cudaError_t error, const char* what) {
 struct DecodeAttentionChoice {
   int partition = 0;
   int cluster = -1;
+  bool release_next_early = false;  // BASALT_ATTENTION_EARLY_RELEASE=1: the baseline for measurements
 };
 DecodeAttentionChoice& DecodeAttentionOverride() {
   static DecodeAttentionChoice choice = [] {
     DecodeAttentionChoice c;
     const char* v = std::getenv("BASALT_CLUSTER_ATTENTION");
     if (v != nullptr && std::string(v) == "0") c.cluster = 0;
+    const char* early = std::getenv("BASALT_ATTENTION_EARLY_RELEASE");
+    c.release_next_early = early != nullptr && std::string(early) == "1";
     return c;
   }();
   return choice;
@@ -451,6 +454,7 @@ class CudaLayerOps final : public LayerOps {
     a.sliding_window = params.sliding_window.value_or(0);
     a.dtype = KernelType(q.scalar_type());
     a.cluster_size = ClusterSize(num_seqs);  // the split fields above stay valid for the portable kernel
+    a.release_next_early = DecodeAttentionOverride().release_next_early;
     Check(kernels::DecodeAttention(a, at::cuda::getCurrentCUDAStream()), "decode_attention");
   }
 
@@ -493,6 +497,11 @@ bool CudaFillPendingIds(at::Tensor& ids, const at::Tensor& source_rows, const at
   return true;
 }
 
-void SetCudaDecodeAttention(int partition, int cluster) { DecodeAttentionOverride() = {partition, cluster}; }
+void SetCudaDecodeAttention(int partition, int cluster) {
+  DecodeAttentionOverride().partition = partition;
+  DecodeAttentionOverride().cluster = cluster;
+}
+
+void SetCudaAttentionEarlyRelease(bool early) { DecodeAttentionOverride().release_next_early = early; }
 
 }  // namespace basalt::model

@@ -77,6 +77,7 @@ void FillPendingIds(at::Tensor& ids, const at::Tensor& source_rows, const at::Te
 std::unique_ptr<LayerOps> MakeCudaLayerOps() { return nullptr; }
 void SetCudaSkinnyGemm(bool) {}
 void SetCudaDecodeAttention(int, int) {}
+void SetCudaAttentionEarlyRelease(bool) {}
 at::Tensor CudaGreedyChoice(const at::Tensor&, const at::Tensor&) { return at::Tensor(); }
 bool CudaFillPendingIds(at::Tensor&, const at::Tensor&, const at::Tensor&) { return false; }
 #endif

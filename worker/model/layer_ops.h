@@ -80,5 +80,8 @@ bool CudaFillPendingIds(at::Tensor& ids, const at::Tensor& source_rows, const at
 // CUDA builds: tokens per split of decode attention (0: by batch size) and blocks per cluster of its
 // cluster form (0: the split protocol, -1: by batch size). For benchmarks and tests.
 void SetCudaDecodeAttention(int partition, int cluster);
+// CUDA builds: whether decode attention lets the next kernel launch at its start (true) or after its K/V
+// loads (false, the default; DecodeAttentionArgs::release_next_early). For benchmarks.
+void SetCudaAttentionEarlyRelease(bool early);
 
 }  // namespace basalt::model
