@@ -6,7 +6,7 @@
 # $OUT/session.tar.gz and a short summary is printed last. Run from the checkout root with .gpu-debs carried:
 #   bench/gpu_session.sh [STEPS]    STEPS: comma list of build,tests,kernels,bench,profile,ab (default all)
 # Environment: CONC (1,32,128), PROMPTS (128), BUILD (/tmp/b), AB_ENV (ASYNC_DECODE=off), AB_CONC,
-# NCU_SKINNY=1 (ncu of the skinny GEMM).
+# NCU_SKINNY=1 (ncu of the skinny GEMM), SASS_STATS=0 (skip the ~80 s per-kernel SASS counts).
 set -uo pipefail
 steps=${1:-build,tests,kernels,bench,profile,ab}
 out=${OUT:-/tmp/session-out}
@@ -35,7 +35,7 @@ if has build; then
   cmake --build "$build" -j16 --target basalt-worker basalt-gateway basalt-bench basalt-kernel-bench worker_cuda_tests \
     > $logs/build.log 2>&1 || { grep -E "error|Error" $logs/build.log | head -40; exit 1; }
   stamp "built"
-  for o in "$build"/worker/CMakeFiles/basalt_kernels.dir/kernels/*.o; do
+  [ "${SASS_STATS:-1}" = 0 ] || for o in "$build"/worker/CMakeFiles/basalt_kernels.dir/kernels/*.o; do
     echo "$(basename $o): HMMA $(cuobjdump --dump-sass $o 2>/dev/null | grep -c HMMA), LDL/STL $(cuobjdump --dump-sass $o 2>/dev/null | grep -cE 'LDL|STL')"
   done >> $logs/summary.txt
 fi

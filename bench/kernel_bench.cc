@@ -185,6 +185,7 @@ void BenchDecodeChain(basalt::model::LayerOps& ops) {
                                                {"split protocol, splits of 64, early release", true, 64, 0, true},
                                                {"split protocol, one split", true, 512, 0, false},
                                                {"clusters of 4", true, 0, 4, false},
+                                               {"clusters of 8", true, 0, 8, false},
                                                {"no attention", false, 0, -1, false}}) {
     SetCudaDecodeAttention(v.partition, v.cluster);
     SetCudaAttentionEarlyRelease(v.early_release);
