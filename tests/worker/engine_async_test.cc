@@ -9,35 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "worker/engine/blocking_generate.h"
-#include "worker/engine/engine.h"
+#include "tests/worker/engine_test_helpers.h"
 
 namespace basalt::engine {
 namespace {
 
 std::unique_ptr<Engine> MakeEngine(const std::string& model, const std::string& async_decode,
                                    EngineOptions options = {}) {
-  options.model_dir = std::string(BASALT_FIXTURES_DIR) + "/models/" + model;
-  options.dtype = "float32";
   options.async_decode = async_decode;
-  auto engine = Engine::Create(options);
-  EXPECT_TRUE(engine.ok()) << engine.status();
-  return engine.ok() ? std::move(*engine) : nullptr;
-}
-
-GenerationRequest Greedy(const std::string& prompt, int max_tokens) {
-  GenerationRequest r;
-  r.prompt_text = prompt;
-  r.params.sampling.temperature = 0;
-  r.params.stopping.max_tokens = max_tokens;
-  r.params.stopping.ignore_eos = true;
-  return r;
-}
-
-std::vector<int32_t> Ids(const CompletedChoice& c) {
-  std::vector<int32_t> ids;
-  for (const auto& t : c.tokens) ids.push_back(t.id);
-  return ids;
+  return MakeFixtureEngine(model, options);
 }
 
 // Runs all requests concurrently (submitted in order, a few milliseconds apart so that they join a

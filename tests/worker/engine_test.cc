@@ -9,36 +9,14 @@
 #include <future>
 #include <thread>
 
+#include "tests/worker/engine_test_helpers.h"
 #include "tests/worker/reference_cases.h"
 #include "worker/engine/blocking_generate.h"
 
 namespace basalt::engine {
 namespace {
 
-const std::string kModel = std::string(BASALT_FIXTURES_DIR) + "/models/llama";
-
-std::unique_ptr<Engine> MakeEngine(EngineOptions options = {}) {
-  options.model_dir = kModel;
-  options.dtype = "float32";
-  auto engine = Engine::Create(options);
-  EXPECT_TRUE(engine.ok()) << engine.status();
-  return engine.ok() ? std::move(*engine) : nullptr;
-}
-
-GenerationRequest Greedy(const std::string& prompt, int max_tokens) {
-  GenerationRequest r;
-  r.prompt_text = prompt;
-  r.params.sampling.temperature = 0;
-  r.params.stopping.max_tokens = max_tokens;
-  r.params.stopping.ignore_eos = true;
-  return r;
-}
-
-std::vector<int32_t> Ids(const CompletedChoice& c) {
-  std::vector<int32_t> ids;
-  for (const auto& t : c.tokens) ids.push_back(t.id);
-  return ids;
-}
+std::unique_ptr<Engine> MakeEngine(EngineOptions options = {}) { return MakeFixtureEngine("llama", options); }
 
 class EngineTest : public ::testing::Test {
  protected:
