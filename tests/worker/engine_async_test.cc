@@ -1,7 +1,8 @@
 // Asynchronous decoding (worker/engine/engine_async.cc) against the synchronous engine, on CPU fixture
 // models with async_decode "on": the same tokens, text, logprobs and finish reasons for mixed
 // workloads (stops seen a step late, min_tokens switching a request from the synchronous path to the
-// asynchronous one, seeded sampling next to greedy rows), under preemption, after cancellation, and for
+// asynchronous one, seeded sampling with filters, bias and top logprobs next to greedy rows, penalties
+// on the synchronous path), under preemption, after cancellation, and for
 // an encoder-decoder model (BART: its forced EOS as the last token also takes the synchronous path). The engine's counters show that the asynchronous path really ran.
 #include <gtest/gtest.h>
 
@@ -50,6 +51,11 @@ void ExpectSameChoices(const CompletedRequest& async, const CompletedRequest& sy
     for (size_t t = 0; t < a.tokens.size(); ++t) {
       ASSERT_EQ(a.tokens[t].logprob.has_value(), s.tokens[t].logprob.has_value()) << what;
       if (s.tokens[t].logprob) EXPECT_NEAR(*a.tokens[t].logprob, *s.tokens[t].logprob, 1e-4) << what << " token " << t;
+      ASSERT_EQ(a.tokens[t].top_logprobs.size(), s.tokens[t].top_logprobs.size()) << what << " token " << t;
+      for (size_t j = 0; j < s.tokens[t].top_logprobs.size(); ++j) {
+        EXPECT_EQ(a.tokens[t].top_logprobs[j].id, s.tokens[t].top_logprobs[j].id) << what << " token " << t;
+        EXPECT_NEAR(a.tokens[t].top_logprobs[j].logprob, s.tokens[t].top_logprobs[j].logprob, 1e-4) << what;
+      }
     }
   }
   EXPECT_EQ(async.usage.completion_tokens, sync.usage.completion_tokens) << what;
@@ -77,11 +83,25 @@ std::vector<GenerationRequest> MixedWorkload(Engine& reference) {
   GenerationRequest stop_string = Greedy("Call me Ishmael.", 30);
   stop_string.params.stopping.stop = {text.substr(text.size() / 2, 3)};
   requests.push_back(stop_string);
-  // Seeded sampling shares steps with the greedy rows (those steps run synchronously).
+  // Seeded sampling is sampled on the device a step ahead too, next to greedy rows.
   GenerationRequest sampled = Greedy("It was the best of times", 20);
   sampled.params.sampling.temperature = 0.9f;
   sampled.params.sampling.seed = 5;
   requests.push_back(sampled);
+  GenerationRequest filtered = sampled;
+  filtered.params.sampling.top_k = 20;
+  filtered.params.sampling.top_p = 0.8f;
+  filtered.params.sampling.min_p = 0.01f;
+  filtered.params.sampling.seed = 6;
+  filtered.params.logprobs = true;
+  filtered.params.top_logprobs = 3;
+  filtered.params.sampling.logit_bias = {{ids[3], 5.0f}};
+  requests.push_back(filtered);
+  // A frequency penalty counts the tokens so far: its steps run synchronously.
+  GenerationRequest penalized = sampled;
+  penalized.params.sampling.frequency_penalty = 0.5f;
+  penalized.params.sampling.seed = 7;
+  requests.push_back(penalized);
   GenerationRequest echo = Greedy("Whale", 12);
   echo.params.echo_prompt = true;
   echo.params.logprobs = true;
@@ -112,6 +132,32 @@ TEST(EngineAsyncTest, MixedWorkloadMatchesTheSynchronousEngine) {
   EXPECT_GT(batched.async_steps, alone.async_steps);
   // The stop token, stop string and early max_tokens ends were seen a step late at least once.
   EXPECT_GT(batched.discarded_rows, 0);
+}
+
+TEST(EngineAsyncTest, SeededSamplingRunsAheadWithTheSameTokens) {
+  auto sync = MakeEngine("llama", "off");
+  auto async = MakeEngine("llama", "on");
+  ASSERT_NE(sync, nullptr);
+  ASSERT_NE(async, nullptr);
+  GenerationRequest r = Greedy("Call me Ishmael.", 40);
+  r.params.sampling.temperature = 1.0f;
+  r.params.sampling.top_p = 0.9f;
+  r.params.sampling.seed = 21;
+  r.params.logprobs = true;
+  r.params.top_logprobs = 2;
+  auto a = GenerateBlocking(*async, r);
+  auto s = GenerateBlocking(*sync, r);
+  ASSERT_TRUE(a.ok() && s.ok());
+  ExpectSameChoices(*a, *s, "seeded sampling");
+  EXPECT_GE(async->counters().async_steps, 38);  // every decode step after the prompt's
+  GenerationRequest penalized = r;
+  penalized.params.sampling.presence_penalty = 1.0f;
+  const int64_t before = async->counters().async_steps;
+  auto p = GenerateBlocking(*async, penalized);
+  auto q = GenerateBlocking(*sync, penalized);
+  ASSERT_TRUE(p.ok() && q.ok());
+  ExpectSameChoices(*p, *q, "presence penalty");
+  EXPECT_EQ(async->counters().async_steps, before);  // penalties take the synchronous path
 }
 
 TEST(EngineAsyncTest, PreemptedRequestsGiveTheSameTokens) {

@@ -31,9 +31,10 @@ struct EngineOptions {
   int64_t kv_cache_bytes = 0;   // 0 = derived (GPU: from free memory; CPU: 1 GiB, capped by need)
   std::string chat_template_file;  // overrides the tokenizer's chat template
   bool cuda_graphs = true;      // replay decode steps from CUDA graphs (GPU only)
-  // Asynchronous decoding: a greedy decode step is launched before the previous step's tokens reach the
-  // host, which processes them (stops, outputs) while the device runs; a sequence that stopped computes
-  // one extra, discarded token. "auto": on a GPU; "on": on any device (on a CPU it only delays outputs by
+  // Asynchronous decoding: a decode step (of sequences without repetition, frequency or presence
+  // penalties) is launched and sampled on the device before the previous step's tokens reach the host,
+  // which processes them (stops, outputs) while the device runs; a sequence that stopped computes one
+  // extra, discarded token. "auto": on a GPU; "on": on any device (on a CPU it only delays outputs by
   // a step: for tests); "off".
   std::string async_decode = "auto";
   bool enable_prefix_caching = true;  // reuse the KV blocks of prompts' common leading blocks

@@ -1,9 +1,10 @@
-// Asynchronous decoding (vLLM's async scheduling, for greedy decode steps). A synchronous step leaves
+// Asynchronous decoding (vLLM's async scheduling, for decode steps without penalties). A synchronous step leaves
 // the device idle while the host copies the choices back, records them, reports outputs and stages the
-// next step's inputs: ~80 µs per step at batch 1, ~0.5 ms at ~100 sequences. Here step N+1 is scheduled
-// and launched while step N still runs: its sequences' last tokens are N's choices, which the device
-// feeds into N+1's inputs itself (PendingTokens); then the host waits for N's choices and records them
-// while N+1 runs. Stops are therefore seen one step late: a sequence that stopped at N has a row in
+// next step's inputs: ~50 µs per step at batch 1, ~0.5 ms at ~100 sequences. Here step N+1 is scheduled
+// and launched, and its tokens sampled on the device (greedy inside the CUDA graph, or the sampler's
+// device operations), while step N still runs: its sequences' last tokens are N's choices, which the
+// device feeds into N+1's inputs itself (PendingTokens); then the host waits for N's choices and records
+// them while N+1 runs. Stops are therefore seen one step late: a sequence that stopped at N has a row in
 // N+1, which is discarded (its KV write lands in blocks freed after N+1 was queued; the stream orders
 // any later use of them after it).
 #include <c10/core/impl/VirtualGuardImpl.h>
@@ -28,7 +29,7 @@ bool EngineImpl::CanRunAsync(const StepPlan& plan, const std::vector<bool>& all_
     if (request.num_candidates != 1 || IsContrastive(request) || request.request.params.stopping.prompt_only) {
       return false;
     }
-    if (!Sampler::IsPlainGreedy(RowFor(seq))) return false;
+    if (!Sampler::CanSampleAhead(RowFor(seq))) return false;
   }
   return true;
 }
@@ -67,22 +68,34 @@ void EngineImpl::LaunchAsync(const StepPlan& plan, const std::vector<bool>& all_
   TORCH_CHECK(logits.logits.size(0) == rows, "a decode step returned ", logits.logits.size(0), " rows for ", rows,
               " sequences");
 
+  // The rows as the sampler sees them, counting the tokens still in flight before this step's.
+  std::vector<SamplingRow> sampling_rows;
   InFlightStep step;
-  step.ids = logits.greedy_ids;
-  at::Tensor greedy = logits.greedy;
-  if (!greedy.defined() || !step.ids.defined()) {
-    step.ids = at::empty({rows}, at::TensorOptions().dtype(at::kLong).device(logits.logits.device()));
-    greedy = model::GreedyChoice(logits.logits.to(at::kFloat).contiguous(), step.ids);
+  for (const ScheduledChunk& chunk : plan.chunks) {
+    sampling_rows.push_back(RowFor(chunk.seq));
+    step.top_logprobs.push_back(sampling_rows.back().top_logprobs);
   }
-  const at::Device device = greedy.device();
+  at::Tensor sampled;
+  if (std::all_of(sampling_rows.begin(), sampling_rows.end(), Sampler::IsPlainGreedy)) {
+    step.ids = logits.greedy_ids;
+    sampled = logits.greedy;
+    if (!sampled.defined() || !step.ids.defined()) {
+      step.ids = at::empty({rows}, at::TensorOptions().dtype(at::kLong).device(logits.logits.device()));
+      sampled = model::GreedyChoice(logits.logits.to(at::kFloat).contiguous(), step.ids);
+    }
+  } else {
+    sampled = sampler_->SampleOnDevice(logits.logits, sampling_rows);
+    step.ids = sampled.select(1, 0).to(at::kLong).contiguous();
+  }
+  const at::Device device = sampled.device();
   if (device.is_cuda()) {
-    step.host = at::empty(greedy.sizes(), at::TensorOptions().dtype(at::kFloat).pinned_memory(true));
-    step.host.copy_(greedy, /*non_blocking=*/true);
+    step.host = at::empty(sampled.sizes(), at::TensorOptions().dtype(at::kFloat).pinned_memory(true));
+    step.host.copy_(sampled, /*non_blocking=*/true);
     c10::impl::VirtualGuardImpl guard(device.type());
     step.copied.emplace(device.type());
     step.copied->record(guard.getStream(device));
   } else {
-    step.host = greedy.to(at::kCPU).contiguous();
+    step.host = sampled.to(at::kCPU).contiguous();
   }
   for (const ScheduledChunk& chunk : plan.chunks) {
     scheduler_->OnChunkComputed(chunk);
@@ -104,7 +117,7 @@ void EngineImpl::CollectInFlight() {
   inflight_.reset();
   // c10::Event has no blocking wait before torch 2: poll it (cudaEventSynchronize spins the same way).
   while (step.copied && !step.copied->query()) std::this_thread::yield();
-  const float* choices = step.host.data_ptr<float>();
+  const std::vector<SampledToken> tokens = Sampler::ReadSampled(step.host, step.top_logprobs);
   std::vector<RequestState*> touched;
   for (size_t r = 0; r < step.seqs.size(); ++r) {
     Sequence* seq = step.seqs[r];
@@ -113,9 +126,9 @@ void EngineImpl::CollectInFlight() {
       num_discarded_rows_.fetch_add(1);
       continue;
     }
-    seq->tokens.push_back(static_cast<int32_t>(choices[2 * r]));
+    seq->tokens.push_back(tokens[r].id);
     scheduler_->OnTokenKnown(seq);
-    RecordToken(seq, choices[2 * r + 1], {});
+    RecordToken(seq, tokens[r].logprob, tokens[r].top);
     if (std::find(touched.begin(), touched.end(), seq->request) == touched.end()) touched.push_back(seq->request);
   }
   for (RequestState* request : touched) Report(request);

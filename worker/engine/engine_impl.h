@@ -80,15 +80,17 @@ class EngineImpl final : public Engine {
   void DropCandidates(RequestState* request);
   std::map<RequestState*, ContrastiveState> contrastive_;
 
-  // Asynchronous decoding (engine_async.cc). A launched step whose choices are still on their way to
+  // Asynchronous decoding (engine_async.cc). A launched step whose tokens are still on their way to
   // the host: the next step takes them as pending tokens on the device, then this one is collected.
   struct InFlightStep {
     std::vector<Sequence*> seqs;  // per row
     at::Tensor ids;               // int64 [rows] on the device
-    at::Tensor host;              // float [rows, 2] {id, logprob}, being copied from the device
+    at::Tensor host;              // float [rows, 2 + 2k] (Sampler::SampleOnDevice), being copied from the device
+    std::vector<int> top_logprobs;  // per row
     std::optional<c10::Event> copied;
   };
-  // True when the plan is a pure greedy decode step (the only kind launched ahead).
+  // True when the plan is a pure decode step whose rows can be sampled on the device (no penalties: the
+  // only kind launched ahead).
   bool CanRunAsync(const StepPlan& plan, const std::vector<bool>& all_positions);
   // Launches the plan with the in-flight step's choices as its pending tokens, then collects that step.
   void LaunchAsync(const StepPlan& plan, const std::vector<bool>& all_positions);

@@ -8,9 +8,18 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
+// Host values on `device`. A GPU gets them through pinned memory without blocking: a copy from pageable
+// memory waits for the stream, which would stall the host behind a step launched ahead (engine_async.cc).
+template <typename T>
+at::Tensor ToDevice(const std::vector<T>& values, at::ScalarType type, at::Device device) {
+  at::Tensor host = at::tensor(values, type);
+  if (!device.is_cuda()) return host;
+  return host.pin_memory().to(device, /*non_blocking=*/true);
+}
+
 // Per-row values as a [B, 1] float tensor on `device`.
 at::Tensor Column(const std::vector<float>& values, at::Device device) {
-  return at::tensor(values, at::kFloat).to(device).unsqueeze(1);
+  return ToDevice(values, at::kFloat, device).unsqueeze(1);
 }
 
 }  // namespace
@@ -43,8 +52,8 @@ at::Tensor Sampler::ApplyPenalties(at::Tensor logits, const std::vector<Sampling
     }
   }
   if (!add_rows.empty()) {
-    logits = logits.index_put({at::tensor(add_rows, at::kLong).to(device), at::tensor(add_cols, at::kLong).to(device)},
-                              at::tensor(add_values, at::kFloat).to(device), /*accumulate=*/true);
+    logits = logits.index_put({ToDevice(add_rows, at::kLong, device), ToDevice(add_cols, at::kLong, device)},
+                              ToDevice(add_values, at::kFloat, device), /*accumulate=*/true);
   }
 
   bool any_repetition = false, any_frequency = false;
@@ -63,7 +72,7 @@ at::Tensor Sampler::ApplyPenalties(at::Tensor logits, const std::vector<Sampling
       const auto& t = *rows[r].tokens;
       for (size_t i = output_only ? rows[r].num_prompt_tokens : 0; i < t.size(); ++i) ids[r * longest + i] = t[i];
     }
-    return at::tensor(ids, at::kLong).view({batch, static_cast<int64_t>(longest)}).to(device);
+    return ToDevice(ids, at::kLong, device).view({batch, static_cast<int64_t>(longest)});
   };
   if (any_repetition) {
     // transformers' RepetitionPenaltyLogitsProcessor: every token seen in prompt or output.
@@ -104,8 +113,8 @@ at::Tensor Sampler::ForceTokens(at::Tensor logits, const std::vector<SamplingRow
   const at::Device device = logits.device();
   at::Tensor replacement =
       at::full({static_cast<int64_t>(forced_rows.size()), logits.size(1)}, kNegInf, logits.options());
-  replacement.scatter_(1, at::tensor(forced_ids, at::kLong).to(device).unsqueeze(1), 0.0);
-  return logits.index_put({at::tensor(forced_rows, at::kLong).to(device)}, replacement);
+  replacement.scatter_(1, ToDevice(forced_ids, at::kLong, device).unsqueeze(1), 0.0);
+  return logits.index_put({ToDevice(forced_rows, at::kLong, device)}, replacement);
 }
 
 at::Tensor Sampler::FilterTopKTopPMinP(at::Tensor logits, const std::vector<SamplingRow>& rows) const {
@@ -128,7 +137,7 @@ at::Tensor Sampler::FilterTopKTopPMinP(at::Tensor logits, const std::vector<Samp
     auto [sorted, order] = logits.sort(-1, /*descending=*/true);
     if (any_top_k) {
       // Keep logits >= the k-th largest (ties at the boundary are kept, as transformers does).
-      at::Tensor kth = sorted.gather(1, (at::tensor(top_k, at::kLong).to(device) - 1).unsqueeze(1));
+      at::Tensor kth = sorted.gather(1, (ToDevice(top_k, at::kLong, device) - 1).unsqueeze(1));
       sorted = sorted.masked_fill(sorted < kth, kNegInf);
     }
     if (any_top_p) {
@@ -153,19 +162,24 @@ bool Sampler::IsPlainGreedy(const SamplingRow& row) {
          o.presence_penalty == 0.0f && !row.suppress_stop_tokens && row.forced_token < 0 && row.top_logprobs == 0;
 }
 
+bool Sampler::CanSampleAhead(const SamplingRow& row) {
+  const SamplingOptions& o = *row.options;
+  return o.repetition_penalty == 1.0f && o.frequency_penalty == 0.0f && o.presence_penalty == 0.0f;
+}
+
 std::vector<SampledToken> Sampler::Sample(const at::Tensor& logits_in, const std::vector<SamplingRow>& rows,
                                           const at::Tensor& greedy) const {
   const int64_t batch = static_cast<int64_t>(rows.size());
+  std::vector<int> top_logprobs;
+  for (const SamplingRow& row : rows) top_logprobs.push_back(row.top_logprobs);
   if (greedy.defined() && greedy.size(0) == batch && std::all_of(rows.begin(), rows.end(), IsPlainGreedy)) {
-    const at::Tensor host = greedy.to(at::kCPU).contiguous();
-    const float* data = host.data_ptr<float>();
-    std::vector<SampledToken> result(batch);
-    for (int64_t r = 0; r < batch; ++r) {
-      result[r].id = static_cast<int32_t>(data[2 * r]);
-      result[r].logprob = data[2 * r + 1];
-    }
-    return result;
+    return ReadSampled(greedy.to(at::kCPU), top_logprobs);  // the same layout without top logprobs
   }
+  return ReadSampled(SampleOnDevice(logits_in, rows).to(at::kCPU), top_logprobs);
+}
+
+at::Tensor Sampler::SampleOnDevice(const at::Tensor& logits_in, const std::vector<SamplingRow>& rows) const {
+  const int64_t batch = static_cast<int64_t>(rows.size());
   const at::Device device = logits_in.device();
   at::Tensor logits = logits_in.to(at::kFloat);
   at::Tensor raw_logprobs = at::log_softmax(logits, -1);
@@ -192,7 +206,7 @@ std::vector<SampledToken> Sampler::Sample(const at::Tensor& logits_in, const std
         noise[r].exponential_(1.0, *rows[r].generator);
     }
     at::Tensor sampled = (probs / noise).argmax(-1);
-    at::Tensor is_greedy = at::tensor(greedy_mask, at::kByte).to(device).to(at::kBool);
+    at::Tensor is_greedy = ToDevice(greedy_mask, at::kByte, device).to(at::kBool);
     chosen = at::where(is_greedy, chosen, sampled);
   }
 
@@ -207,16 +221,21 @@ std::vector<SampledToken> Sampler::Sample(const at::Tensor& logits_in, const std
     parts.push_back(top_values);
   }
   // Token ids travel as float32 here: exact for ids < 2^24, far above any vocabulary.
-  at::Tensor host = at::cat(parts, 1).to(at::kCPU).contiguous();
+  return at::cat(parts, 1);
+}
+
+std::vector<SampledToken> Sampler::ReadSampled(const at::Tensor& sampled, const std::vector<int>& top_logprobs) {
+  const at::Tensor host = sampled.contiguous();
+  const int64_t batch = static_cast<int64_t>(top_logprobs.size());
   const float* data = host.data_ptr<float>();
   const int64_t width = host.size(1);
-  const int64_t k = max_top > 0 ? (width - 2) / 2 : 0;
+  const int64_t k = (width - 2) / 2;
   std::vector<SampledToken> result(batch);
   for (int64_t r = 0; r < batch; ++r) {
     const float* row = data + r * width;
     result[r].id = static_cast<int32_t>(row[0]);
     result[r].logprob = row[1];
-    for (int64_t j = 0; j < std::min<int64_t>(k, rows[r].top_logprobs); ++j)
+    for (int64_t j = 0; j < std::min<int64_t>(k, top_logprobs[r]); ++j)
       result[r].top.emplace_back(static_cast<int32_t>(row[2 + j]), row[2 + k + j]);
   }
   return result;

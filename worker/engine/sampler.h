@@ -2,7 +2,8 @@
 // Chooses each sequence's next token from a batch of logits, on the logits' device, in one pass:
 // logit bias, min_tokens suppression, penalties, temperature, top-k, top-p, min-p, then greedy or random
 // choice (per-sequence seeded generators where a seed was given). Reported logprobs are those of the
-// model's raw distribution, as vLLM reports them. One device-to-host copy per step.
+// model's raw distribution, as vLLM reports them. One device-to-host copy per step; SampleOnDevice alone
+// makes none, nor waits for the device (asynchronous decoding samples a step ahead of the host).
 #include <ATen/ATen.h>
 
 #include <optional>
@@ -39,6 +40,16 @@ class Sampler {
   // then costs one small copy to the host.
   std::vector<SampledToken> Sample(const at::Tensor& logits, const std::vector<SamplingRow>& rows,
                                    const at::Tensor& greedy = at::Tensor()) const;
+
+  // Sample without the copy to the host: float32 [rows, 2 + 2k] of {id, its raw logprob, k top ids, their
+  // logprobs} (k: the largest top_logprobs of the rows), on the logits' device; ReadSampled reads a host
+  // copy of it (each row's top_logprobs given). Penalties read the rows' token histories, which must
+  // then be complete on the host.
+  at::Tensor SampleOnDevice(const at::Tensor& logits, const std::vector<SamplingRow>& rows) const;
+  static std::vector<SampledToken> ReadSampled(const at::Tensor& sampled, const std::vector<int>& top_logprobs);
+  // True when the row can be sampled before its sequence's latest tokens reach the host: no repetition,
+  // frequency or presence penalty (they count the tokens so far).
+  static bool CanSampleAhead(const SamplingRow& row);
 
   // The logits processors alone (logit bias, min_tokens suppression, penalties), for strategies that
   // choose tokens themselves (contrastive search).
