@@ -245,20 +245,7 @@ void EngineImpl::Step() {
     return;
   }
   if (inflight_) {
-    // This step runs synchronously: its in-flight tokens are needed on the host first. Sequences that
-    // finished with them leave the plan (their blocks are free already; the copies of them are harmless).
-    CollectInFlight();
-    std::vector<ScheduledChunk> kept;
-    std::vector<bool> kept_all_positions;
-    plan.num_tokens = 0;
-    for (size_t c = 0; c < plan.chunks.size(); ++c) {
-      if (plan.chunks[c].seq->finished()) continue;
-      kept.push_back(plan.chunks[c]);
-      kept_all_positions.push_back(all_positions[c]);
-      plan.num_tokens += plan.chunks[c].num_tokens;
-    }
-    plan.chunks = std::move(kept);
-    all_positions = std::move(kept_all_positions);
+    CollectBeforeSyncStep(&plan, &all_positions);
     if (plan.empty()) return;
   }
   cache_->CopyBlocks(plan.block_copies);

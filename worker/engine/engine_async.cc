@@ -134,4 +134,20 @@ void EngineImpl::CollectInFlight() {
   for (RequestState* request : touched) Report(request);
 }
 
+void EngineImpl::CollectBeforeSyncStep(StepPlan* plan, std::vector<bool>* all_positions) {
+  CollectInFlight();
+  // The finished sequences' blocks are free already; copies into them (plan->block_copies) are harmless.
+  std::vector<ScheduledChunk> kept;
+  std::vector<bool> kept_all_positions;
+  plan->num_tokens = 0;
+  for (size_t c = 0; c < plan->chunks.size(); ++c) {
+    if (plan->chunks[c].seq->finished()) continue;
+    kept.push_back(plan->chunks[c]);
+    kept_all_positions.push_back((*all_positions)[c]);
+    plan->num_tokens += plan->chunks[c].num_tokens;
+  }
+  plan->chunks = std::move(kept);
+  *all_positions = std::move(kept_all_positions);
+}
+
 }  // namespace basalt::engine

@@ -96,6 +96,9 @@ class EngineImpl final : public Engine {
   void LaunchAsync(const StepPlan& plan, const std::vector<bool>& all_positions);
   // Waits for the in-flight step's choices and records them (stops, outputs, reports).
   void CollectInFlight();
+  // Before a synchronous step planned while a step was in flight: collects it (the plan's in-flight
+  // tokens are needed on the host), and drops the plan's chunks of sequences that finished with them.
+  void CollectBeforeSyncStep(StepPlan* plan, std::vector<bool>* all_positions);
   // True when every in-flight sequence ends with its in-flight token (a step ahead would be wasted).
   bool InFlightAllEnding() const;
   bool async_decode_ = false;
