@@ -94,6 +94,9 @@ int main(int argc, char** argv) {
   spdlog::info("signal {}: shutting down", signal_number);
   running->server->GetHealthCheckService()->SetServingStatus(false);
   (*engine)->Shutdown();  // running requests end with UNAVAILABLE, which lets their streams finish
+  const basalt::engine::EngineCounters c = (*engine)->counters();
+  spdlog::info("engine stopped after {} steps ({} asynchronous, {} discarded rows), {} preemptions", c.steps,
+               c.async_steps, c.discarded_rows, c.preemptions);
   running->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return 0;
 }

@@ -82,9 +82,6 @@ void EngineImpl::Shutdown() {
   wake_.notify_all();
   if (loop_.joinable()) loop_.join();
   dispatcher_.reset();  // delivers the final outputs
-  const EngineCounters c = counters();
-  spdlog::info("engine stopped after {} steps ({} asynchronous, {} discarded rows), {} preemptions", c.steps,
-               c.async_steps, c.discarded_rows, c.preemptions);
 }
 
 absl::Status EngineImpl::Submit(GenerationRequest request, std::shared_ptr<OutputObserver> observer) {
