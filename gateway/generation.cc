@@ -24,10 +24,13 @@ Generation::~Generation() {
 
 void Generation::Push(Event event) {
   std::lock_guard<std::mutex> lock(mu_);
+  const bool first_event = !started_[event.stream];
   started_[event.stream] = true;
   if (!event.response.has_value()) {
     ++ended_;
-    if (!event.status.ok() && first_error_.ok()) first_error_ = event.status;
+    // Only a stream that failed before sending anything fails the start: one that failed after its first
+    // messages is relayed (its tokens, then an error event), however late the handler looks.
+    if (!event.status.ok() && first_event && start_error_.ok()) start_error_ = event.status;
   }
   queue_.push_back(std::move(event));
   cv_.notify_all();
@@ -36,13 +39,13 @@ void Generation::Push(Event event) {
 absl::Status Generation::AwaitStart() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] {
-    if (!first_error_.ok()) return true;
+    if (!start_error_.ok()) return true;
     for (bool started : started_) {
       if (!started) return false;
     }
     return true;
   });
-  return first_error_;
+  return start_error_;
 }
 
 std::optional<Generation::Event> Generation::Next(absl::Duration timeout) {

@@ -33,7 +33,8 @@ class Generation {
   Generation& operator=(const Generation&) = delete;
 
   // Waits until every stream has sent its first message or ended. Returns the first error a stream
-  // ended with (the caller then answers with that error instead of a stream). Events stay queued.
+  // ended with before sending any message (the caller then answers with that error instead of a
+  // stream). Events stay queued.
   absl::Status AwaitStart();
 
   // The next event, waiting up to `timeout`. nullopt on timeout, or when every stream has ended and all
@@ -54,7 +55,7 @@ class Generation {
   std::deque<Event> queue_;
   std::vector<bool> started_;  // stream sent a message or ended
   size_t ended_ = 0;
-  absl::Status first_error_;
+  absl::Status start_error_;  // of a stream that ended with an error as its first event
   // Declared last: destroyed first, so that no callback runs into a destroyed queue.
   std::vector<std::unique_ptr<GenerateCall>> calls_;
 };
