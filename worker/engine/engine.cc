@@ -237,8 +237,8 @@ void EngineImpl::Step() {
                        // contrastive search needs the hidden state of every prompt position
                        (IsContrastive(*request) && is_main && chunk.start < prompt_len);
   }
-  if (CanRunAsync(plan, all_positions)) {
-    LaunchAsync(plan, all_positions);
+  if (std::vector<SamplingRow> rows; CanRunAsync(plan, all_positions, &rows)) {
+    LaunchAsync(plan, all_positions, rows);
     return;
   }
   if (inflight_) {

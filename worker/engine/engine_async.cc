@@ -18,7 +18,9 @@
 
 namespace basalt::engine {
 
-bool EngineImpl::CanRunAsync(const StepPlan& plan, const std::vector<bool>& all_positions) {
+bool EngineImpl::CanRunAsync(const StepPlan& plan, const std::vector<bool>& all_positions,
+                             std::vector<SamplingRow>* sampling_rows) {
+  sampling_rows->clear();
   if (!async_decode_ || !contrastive_.empty() || plan.empty()) return false;
   for (size_t c = 0; c < plan.chunks.size(); ++c) {
     const ScheduledChunk& chunk = plan.chunks[c];
@@ -29,7 +31,9 @@ bool EngineImpl::CanRunAsync(const StepPlan& plan, const std::vector<bool>& all_
     if (request.num_candidates != 1 || IsContrastive(request) || request.request.params.stopping.prompt_only) {
       return false;
     }
-    if (!Sampler::CanSampleAhead(RowFor(seq))) return false;
+    // Counting the tokens still in flight before this step's.
+    sampling_rows->push_back(RowFor(seq));
+    if (!Sampler::CanSampleAhead(sampling_rows->back())) return false;
   }
   return true;
 }
@@ -43,7 +47,8 @@ bool EngineImpl::InFlightAllEnding() const {
   return true;
 }
 
-void EngineImpl::LaunchAsync(const StepPlan& plan, const std::vector<bool>& all_positions) {
+void EngineImpl::LaunchAsync(const StepPlan& plan, const std::vector<bool>& all_positions,
+                             const std::vector<SamplingRow>& sampling_rows) {
   PendingTokens pending;
   if (inflight_) {
     std::unordered_map<const Sequence*, int64_t> row_of;
@@ -68,13 +73,8 @@ void EngineImpl::LaunchAsync(const StepPlan& plan, const std::vector<bool>& all_
   TORCH_CHECK(logits.logits.size(0) == rows, "a decode step returned ", logits.logits.size(0), " rows for ", rows,
               " sequences");
 
-  // The rows as the sampler sees them, counting the tokens still in flight before this step's.
-  std::vector<SamplingRow> sampling_rows;
   InFlightStep step;
-  for (const ScheduledChunk& chunk : plan.chunks) {
-    sampling_rows.push_back(RowFor(chunk.seq));
-    step.top_logprobs.push_back(sampling_rows.back().top_logprobs);
-  }
+  for (const SamplingRow& row : sampling_rows) step.top_logprobs.push_back(row.top_logprobs);
   at::Tensor sampled;
   if (std::all_of(sampling_rows.begin(), sampling_rows.end(), Sampler::IsPlainGreedy)) {
     step.ids = logits.greedy_ids;
