@@ -148,6 +148,7 @@ void BenchDecodeChain(basalt::model::LayerOps& ops) {
   const NormSpec spec{NormType::kRmsNorm, 1e-5, false, false};
   const at::Tensor start = at::randn({1, hidden}, bf16);
   at::Tensor residual = start.clone();
+  const at::Tensor greedy_ids = at::empty({1}, longs);
   auto forward = [&](bool attention) {
     residual.copy_(start);
     for (Layer& l : stack) {
@@ -156,7 +157,9 @@ void BenchDecodeChain(basalt::model::LayerOps& ops) {
       ops.LinearAddInto(mixed, l.o, residual);
       ops.LinearAddInto(ops.NormGatedLinear(residual, l.post_norm, spec, l.gate_up, Activation::kSilu), l.down, residual);
     }
-    ops.NormLinear(residual, final_norm, spec, lm_head);
+    // The LM head as the server runs it: final norm in the GEMV, float logits, the greedy kernel.
+    at::Tensor hidden;
+    GreedyChoice(ops.LogitsHead(residual, &final_norm, spec, lm_head, &hidden), greedy_ids);
   };
 
   // Copy bandwidth as bench/hf_baseline.py measures it, from eager copies (the same copy replayed in a
@@ -178,22 +181,27 @@ void BenchDecodeChain(basalt::model::LayerOps& ops) {
     bool attention;
     int partition, cluster;  // SetCudaDecodeAttention
     bool early_release;      // SetCudaAttentionEarlyRelease
+    bool late_operands;      // SetCudaGemvEarlyOperands(false)
   };
-  for (const Variant& v : std::vector<Variant>{{"default", true, 0, -1, false},
-                                               {"o projection released at attention's start", true, 0, -1, true},
-                                               {"split protocol, splits of 64", true, 64, 0, false},
-                                               {"split protocol, splits of 64, early release", true, 64, 0, true},
-                                               {"split protocol, one split", true, 512, 0, false},
-                                               {"clusters of 4", true, 0, 4, false},
-                                               {"clusters of 8", true, 0, 8, false},
-                                               {"no attention", false, 0, -1, false}}) {
+  for (const Variant& v : std::vector<Variant>{{"default", true, 0, -1, false, false},
+                                               {"GEMV epilogue operands after the reduction", true, 0, -1, false, true},
+                                               {"o projection released at attention's start", true, 0, -1, true, false},
+                                               {"split protocol, splits of 64", true, 64, 0, false, false},
+                                               {"split protocol, one split", true, 512, 0, false, false},
+                                               {"clusters of 2", true, 0, 2, false, false},
+                                               {"clusters of 4", true, 0, 4, false, false},
+                                               {"clusters of 8", true, 0, 8, false, false},
+                                               {"no attention", false, 0, -1, false, false},
+                                               {"no attention, operands after the reduction", false, 0, -1, false, true}}) {
     SetCudaDecodeAttention(v.partition, v.cluster);
     SetCudaAttentionEarlyRelease(v.early_release);
+    SetCudaGemvEarlyOperands(!v.late_operands);
     const double us = MedianMs([&](int) { forward(v.attention); }, 10) * 1e3;
     std::printf("%-44s %10.1f %10.0f %10.2f\n", v.name, us, 1e6 / us, roofline_us / us);
   }
   SetCudaDecodeAttention(0, -1);
   SetCudaAttentionEarlyRelease(false);
+  SetCudaGemvEarlyOperands(true);
 }
 
 }  // namespace

@@ -35,6 +35,7 @@ class CudaOpsTest : public ::testing::TestWithParam<at::ScalarType> {
   void TearDown() override {
     SetCudaSkinnyGemm(false);
     SetCudaDecodeAttention(0, -1);
+    SetCudaGemvEarlyOperands(true);
   }
   at::TensorOptions opts() const { return at::TensorOptions().dtype(GetParam()).device(at::kCUDA); }
   double Tolerance() const { return GetParam() == at::kFloat ? 1e-5 : 1e-2; }
@@ -61,6 +62,26 @@ LinearWeights RandomLinear(int64_t n, int64_t k, bool int8, bool bias, const at:
   return LinearWeights{rows.q, b, rows.scale};
 }
 
+// The LM head: norm prologue, float logits, the normalized rows as the hidden state; and without a norm.
+TEST_P(CudaOpsTest, LogitsHeadMatchesNormLinearAsFloat) {
+  NormSpec spec{NormType::kRmsNorm, 1e-5, false, false};
+  NormWeights norm{at::randn({1024}, opts()) * 0.3 + 1, {}};
+  for (int64_t m : {1, 3, 4, 9}) {  // 9 falls back to the unfused ops
+    LinearWeights w = RandomLinear(9000, 1024, false, false, opts());  // 9000 rows: 4 rows per block
+    at::Tensor x = at::randn({m, 1024}, opts());
+    at::Tensor hidden, ref_hidden;
+    at::Tensor logits = cuda_->LogitsHead(x, &norm, spec, w, &hidden);
+    at::Tensor ref = torch_->LogitsHead(x, &norm, spec, w, &ref_hidden);
+    EXPECT_EQ(logits.scalar_type(), at::kFloat);
+    EXPECT_LT(RelativeError(logits, ref), Tolerance()) << "m " << m;
+    ASSERT_TRUE(hidden.defined());
+    EXPECT_LT(RelativeError(hidden, ref_hidden), Tolerance()) << "m " << m;
+    EXPECT_LT(RelativeError(cuda_->LogitsHead(x, nullptr, spec, w, nullptr), torch_->LogitsHead(x, nullptr, spec, w, nullptr)),
+              Tolerance())
+        << "no norm, m " << m;
+  }
+}
+
 TEST_P(CudaOpsTest, FusedNormLinearAndAddInto) {
   for (bool int8 : {false, true}) {
     for (int64_t m : {1, 3, 8, 9, 24, 64, 65}) {
@@ -73,10 +94,15 @@ TEST_P(CudaOpsTest, FusedNormLinearAndAddInto) {
             << "m " << m << " int8 " << int8 << " unit_offset " << unit_offset;
         LinearWeights down = RandomLinear(1024, 1536, int8, unit_offset, opts());
         at::Tensor h = at::randn({m, 1536}, opts());
-        at::Tensor r1 = x.clone(), r2 = x.clone();
-        cuda_->LinearAddInto(h, down, r1);
+        at::Tensor r2 = x.clone();
         torch_->LinearAddInto(h, down, r2);
-        EXPECT_LT(RelativeError(r1, r2), Tolerance()) << "add into, m " << m << " int8 " << int8;
+        for (bool early : {true, false}) {  // the residual loaded before or after the GEMV's reduction
+          SetCudaGemvEarlyOperands(early);
+          at::Tensor r1 = x.clone();
+          cuda_->LinearAddInto(h, down, r1);
+          EXPECT_LT(RelativeError(r1, r2), Tolerance()) << "add into, m " << m << " int8 " << int8 << " early " << early;
+        }
+        SetCudaGemvEarlyOperands(true);
       }
     }
   }
@@ -124,7 +150,10 @@ TEST_P(CudaOpsTest, FusedNormQkvRotaryCacheWrite) {
       at::Tensor k2 = k1.clone(), v2 = v1.clone();
       at::Tensor x = at::randn({tokens, hidden}, opts());
       const RotaryEmbedding* r = rotary_dim > 0 ? &rotary : nullptr;
+      // Odd cases load the rotary operands after the GEMV's reduction (the measurement baseline).
+      SetCudaGemvEarlyOperands(tokens % 2 == 0);
       at::Tensor q1 = cuda_->NormQkvRotaryCacheWrite(x, norm, spec, qkv, params, r, batch, k1, v1);
+      SetCudaGemvEarlyOperands(true);
       // The torch reference skips no slot: give it the valid rows only.
       at::Tensor valid = (batch.slot_mapping >= 0).nonzero().squeeze(1);
       AttentionBatch valid_batch = batch;
@@ -284,8 +313,8 @@ TEST_P(CudaOpsTest, PagedDecodeAttentionMatchesReference) {
     at::Tensor ref = PagedAttentionReference(q.to(at::kFloat), key_cache.to(at::kFloat), value_cache.to(at::kFloat),
                                              batch, params);
     // The split protocol twice (the split counters the last block of each head group merges by must be
-    // left at zero), then the cluster form (tensor-core kernel, Hopper) with clusters of 2 and 8 blocks.
-    for (int cluster : {0, 0, 2, 8}) {
+    // left at zero), then the cluster form (tensor-core kernel, Hopper) with clusters of 2, 4 and 8 blocks.
+    for (int cluster : {0, 0, 2, 4, 8}) {
       SetCudaDecodeAttention(0, cluster);
       at::Tensor out = cuda_->Attention(q, key_cache, value_cache, batch, params);
       EXPECT_LT(RelativeError(out, ref), Tolerance()) << "heads " << c.heads << "/" << c.kv_heads << " dim " << c.dim

@@ -22,6 +22,7 @@
 // The same kernel streams int8 weights (--quantization int8): a 16-byte load is 16 weights, widened to
 // float in registers, and the row's scale multiplies the finished sum (scale * sum(q x) = sum((q scale) x)).
 #include <cstdint>
+#include <type_traits>
 
 #include "worker/kernels/dtype_utils.cuh"
 #include "worker/kernels/gemv_epilogue.cuh"
@@ -70,9 +71,19 @@ __device__ __forceinline__ float Normalize(float x, float inv, float w, bool uni
 }
 
 // T: activations, bias and output; W: weights (T, or int8 with `scale`); M: rows of x; R: rows of W per
-// block (RowOf); kUnroll: chunks of each row loaded before any is used; kNorm: the RMSNorm prologue.
-template <typename T, typename W, int M, int R, int kUnroll, bool kNorm>
-__global__ void __launch_bounds__(kThreads) GemvKernel(const GemvArgs a, int pair) {
+// block (RowOf); kUnroll: chunks of each row loaded before any is used; kNorm: the RMSNorm prologue;
+// kNormedOut: the first block also writes the normalized x (GemvArgs::normed_out; a template flag because
+// its stores cost the other instances registers).
+// Blocks per multiprocessor the register budget must allow at one row of x (the counts the kernel had
+// before its epilogue operands moved early): bytes in flight are what the kernel is for. The LM head's
+// form (kNormedOut) takes 6: at 8 it spilled in its main loop, and its 8000 blocks run in waves anyway.
+template <int M, int R, int kUnroll, bool kNormedOut>
+constexpr int MinBlocks() {
+  return M > 1 ? 1 : kNormedOut ? 6 : (R == 2 && kUnroll == 2 ? 10 : 8);
+}
+
+template <typename T, typename W, int M, int R, int kUnroll, bool kNorm, bool kNormedOut = false>
+__global__ void __launch_bounds__(kThreads, (MinBlocks<M, R, kUnroll, kNormedOut>())) GemvKernel(const GemvArgs a, int pair) {
   constexpr int kPerLoad = 16 / sizeof(W);              // weights per 16-byte load
   constexpr int kXPerLoad = 16 / sizeof(T);             // x values per 16-byte load
   constexpr int kXLoads = kPerLoad / kXPerLoad;         // x loads per weight load
@@ -95,6 +106,10 @@ __global__ void __launch_bounds__(kThreads) GemvKernel(const GemvArgs a, int pai
   // Every thread runs the same number of rounds (loads past k are masked), so the prologue's barrier in
   // round 0 is reached by all. The first weight loads are issued before waiting for the kernel that
   // produces x (launch.cuh).
+  // The epilogue's operands, loaded as early as each may be (or after the reduction, as the baseline).
+  __shared__ EpilogueOperands<R * M> early;
+  T* __restrict__ normed_out = kNormedOut && blockIdx.x == 0 ? static_cast<T*>(a.normed_out) : nullptr;
+
   float inv[M];
   const int rounds = (k + kStride * kUnroll - 1) / (kStride * kUnroll);
   for (int round = 0; round < rounds; ++round) {
@@ -109,7 +124,9 @@ __global__ void __launch_bounds__(kThreads) GemvKernel(const GemvArgs a, int pai
       }
     }
     if (round == 0) {
+      if (a.early_epilogue_operands) LoadRotaryOperands<T, R>(a, pair, M, early);
       WaitForPreviousKernel();
+      if (a.early_epilogue_operands) LoadResidualOperand<T, R>(a, pair, M, early);
       if constexpr (kNorm) InverseRms<T, M>(x, k, a.norm_eps, inv);
     }
 #pragma unroll
@@ -137,6 +154,10 @@ __global__ void __launch_bounds__(kThreads) GemvKernel(const GemvArgs a, int pai
         if constexpr (kNorm) {
 #pragma unroll
           for (int j = 0; j < kPerLoad; ++j) xf[j] = Normalize<T>(xf[j], inv[m], nw[j], a.norm_unit_offset);
+          if (kNormedOut && normed_out != nullptr) {
+#pragma unroll
+            for (int j = 0; j < kPerLoad; ++j) normed_out[static_cast<int64_t>(m) * k + k0 + j] = FromFloat<T>(xf[j]);
+          }
         }
 #pragma unroll
         for (int r = 0; r < R; ++r) {
@@ -165,26 +186,36 @@ __global__ void __launch_bounds__(kThreads) GemvKernel(const GemvArgs a, int pai
     for (int i = 0; i < kWarps; ++i) sum += partial[i][threadIdx.x];
     result[threadIdx.x] = sum;
   }
-  ApplyEpilogue<T, R>(a, pair, result, M);
+  if (!a.early_epilogue_operands) {
+    LoadRotaryOperands<T, R>(a, pair, M, early);
+    LoadResidualOperand<T, R>(a, pair, M, early);
+  }
+  ApplyEpilogue<T, R, R * M>(a, pair, result, M, nullptr, &early);
 }
 
 // Large N has blocks enough to fill the GPU with 4 rows each (fewer, longer-lived blocks); small N takes
 // 2 so that a 2048-row matrix still spreads over all SMs. Rows of 2048 16-bit values are one round of
 // loads at 2 chunks per row; longer rows (the down projection's 5632) take 4, so that most of a block's
 // weights are requested before the dependency wait rather than a third of them.
-template <typename T, typename W, int M, bool kNorm>
+template <typename T, typename W, int M, bool kNorm, bool kNormedOut = false>
 cudaError_t LaunchGemv(const GemvArgs& a, cudaStream_t stream) {
   const int pair = PairOffset(a);
-  if (a.n >= 8192) return LaunchKernel(GemvKernel<T, W, M, 4, 2, kNorm>, dim3((a.n + 3) / 4), dim3(kThreads), 0, stream, a, pair);
-  if (a.k > kThreads * (16 / static_cast<int>(sizeof(W))) * 2) {
-    return LaunchKernel(GemvKernel<T, W, M, 2, 4, kNorm>, dim3((a.n + 1) / 2), dim3(kThreads), 0, stream, a, pair);
+  if (a.n >= 8192) {
+    return LaunchKernel(GemvKernel<T, W, M, 4, 2, kNorm, kNormedOut>, dim3((a.n + 3) / 4), dim3(kThreads), 0, stream, a, pair);
   }
-  return LaunchKernel(GemvKernel<T, W, M, 2, 2, kNorm>, dim3((a.n + 1) / 2), dim3(kThreads), 0, stream, a, pair);
+  if (a.k > kThreads * (16 / static_cast<int>(sizeof(W))) * 2) {
+    return LaunchKernel(GemvKernel<T, W, M, 2, 4, kNorm, kNormedOut>, dim3((a.n + 1) / 2), dim3(kThreads), 0, stream, a, pair);
+  }
+  return LaunchKernel(GemvKernel<T, W, M, 2, 2, kNorm, kNormedOut>, dim3((a.n + 1) / 2), dim3(kThreads), 0, stream, a, pair);
 }
 
 template <typename T, typename W, int M>
 cudaError_t LaunchGemv(const GemvArgs& a, cudaStream_t stream) {
-  return a.norm_weight != nullptr ? LaunchGemv<T, W, M, true>(a, stream) : LaunchGemv<T, W, M, false>(a, stream);
+  if (a.norm_weight == nullptr) return LaunchGemv<T, W, M, false>(a, stream);
+  if constexpr (std::is_same_v<T, W>) {  // the LM head's form (dtype weights only: GemvSupports)
+    if (a.normed_out != nullptr) return LaunchGemv<T, W, M, true, true>(a, stream);
+  }
+  return LaunchGemv<T, W, M, true>(a, stream);
 }
 
 template <typename T>
@@ -223,6 +254,8 @@ bool GemvSupports(const GemvArgs& a) {
   const int vec = a.int8_weights ? 16 : 16 / element;  // values per 16-byte load of w (and of x)
   const bool gemv_rows = a.m >= 1 && a.m <= (a.int8_weights ? 8 : 4);
   if (!gemv_rows && !SkinnyMmaSupports(a)) return false;
+  if (a.float_output && (!gemv_rows || a.epilogue != GemvEpilogue::kStore)) return false;
+  if (a.normed_out != nullptr && (!gemv_rows || a.norm_weight == nullptr || a.int8_weights)) return false;
   if (a.n < 1 || a.k < 1 || a.k % vec != 0) return false;
   if (!Aligned16(a.x) || !Aligned16(a.w) || (a.int8_weights && a.scale == nullptr)) return false;
   if (a.norm_weight != nullptr && !Aligned16(a.norm_weight)) return false;

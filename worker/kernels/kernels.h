@@ -100,7 +100,17 @@ struct GemvArgs {
   const void* norm_weight = nullptr;
   float norm_eps = 0.f;
   bool norm_unit_offset = false;
+  // With the prologue (m <= 4 only): the first block also writes RMSNorm(x) [m, k] in the dtype here,
+  // as the RmsNorm kernel would (the LM head's normalized hidden state, without a separate norm kernel).
+  void* normed_out = nullptr;
   GemvEpilogue epilogue = GemvEpilogue::kStore;
+  // kStore (m <= 4 only): y is float [m, n], each value rounded to the dtype first, as
+  // `Linear(x).to(float)` computes it (the LM head's logits, without a conversion kernel).
+  bool float_output = false;
+  // The GEMV loads its epilogue's other operands (the residual, rotary angles, cache slots) right after
+  // its dependency wait or before it, instead of after its reduction. False: the baseline for measuring it
+  // (BASALT_GEMV_EARLY_OPERANDS=0).
+  bool early_epilogue_operands = true;
   GatedActivation act = GatedActivation::kSilu;  // kGatedAct
   RotaryKvArgs rotary = {};                      // kRotaryCache
   // Scratch of the tensor-core form (m > 4) when it splits k over blocks: partial sums and one counter

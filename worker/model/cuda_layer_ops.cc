@@ -59,6 +59,8 @@ int ClusterSize(int64_t num_seqs) {
   if (!kernels::DecodeAttentionClusterSupported()) return 0;
   const int forced = DecodeAttentionOverride().cluster;
   if (forced >= 0) return forced;
+  // One sequence takes 4: its chain measured 1-3% faster than with 8 in four runs (kernels/NOTES.md).
+  if (num_seqs == 1) return 4;
   return num_seqs <= 4 ? 8 : 0;
 }
 
@@ -90,6 +92,16 @@ bool FusionEnabled() {
   return enabled;
 }
 
+// GemvArgs::early_epilogue_operands; BASALT_GEMV_EARLY_OPERANDS=0 loads them after the reduction (the
+// baseline for measurements).
+bool& GemvEarlyOperands() {
+  static bool early = [] {
+    const char* v = std::getenv("BASALT_GEMV_EARLY_OPERANDS");
+    return v == nullptr || std::string(v) != "0";
+  }();
+  return early;
+}
+
 bool KernelActivation(Activation activation, kernels::GatedActivation& out) {
   switch (activation) {
     case Activation::kSilu: out = kernels::GatedActivation::kSilu; return true;
@@ -114,6 +126,25 @@ class CudaLayerOps final : public LayerOps {
       return RunGemv(a, {x.size(0), a.n}, x.options());
     }
     return LayerOps::NormLinear(x, norm, spec, w);
+  }
+
+  at::Tensor LogitsHead(const at::Tensor& x, const NormWeights* norm, const NormSpec& spec, const LinearWeights& w,
+                        at::Tensor* hidden) const override {
+    kernels::GemvArgs a;
+    a.float_output = true;
+    if (FusionEnabled() && PrepareGemv(x, w, a) && (norm == nullptr || PrepareNorm(*norm, spec, a))) {
+      at::Tensor normed;
+      if (norm != nullptr && hidden != nullptr) {
+        normed = at::empty_like(x);
+        a.normed_out = normed.data_ptr();
+      }
+      if (kernels::GemvSupports(a)) {
+        at::Tensor logits = RunGemv(a, {x.size(0), a.n}, x.options().dtype(at::kFloat));
+        if (hidden != nullptr) *hidden = norm != nullptr ? normed : x;  // last: `x` may be *hidden
+        return logits;
+      }
+    }
+    return LayerOps::LogitsHead(x, norm, spec, w, hidden);
   }
 
   at::Tensor NormGatedLinear(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec,
@@ -255,6 +286,7 @@ class CudaLayerOps final : public LayerOps {
     a.n = static_cast<int>(w.weight.size(0));
     a.k = static_cast<int>(x.size(1));
     a.dtype = KernelType(x.scalar_type());
+    a.early_epilogue_operands = GemvEarlyOperands();
     if (a.m > 4 && kernels::SkinnyMmaEnabled()) {
       // The tensor-core form's split-k scratch, one fixed allocation (captured graphs keep its address):
       // 4M floats cover 64 rows of x at two blocks per multiprocessor on any current GPU.
@@ -503,5 +535,7 @@ void SetCudaDecodeAttention(int partition, int cluster) {
 }
 
 void SetCudaAttentionEarlyRelease(bool early) { DecodeAttentionOverride().release_next_early = early; }
+
+void SetCudaGemvEarlyOperands(bool early) { GemvEarlyOperands() = early; }
 
 }  // namespace basalt::model

@@ -143,10 +143,10 @@ at::Tensor DecoderModel::ForwardPreNorm(at::Tensor x, const AttentionBatch& batc
     ops_->LinearAddInto(SelfAttention(layer, residual, &w.input_norm, batch, cache), w.o, residual);
     ops_->LinearAddInto(MlpHidden(layer, residual, &w.post_attention_norm), w.down, residual);
   }
-  // A decode step's rows are its logits rows, in order (the CUDA graphs' case): no gather kernel.
+  // A decode step's rows are its logits rows, in order (the CUDA graphs' case): no gather kernel. The
+  // final norm is left to Forward, which fuses it into the LM head where it can.
   const bool every_row = batch.decode_only && logits_indices.size(0) == residual.size(0);
-  at::Tensor selected = every_row ? residual : residual.index_select(0, logits_indices);
-  return spec_.final_norm ? ops_->Norm(selected, weights_.final_norm, spec_.norm) : selected;
+  return every_row ? residual : residual.index_select(0, logits_indices);
 }
 
 at::Tensor DecoderModel::ForwardGeneric(at::Tensor x, const AttentionBatch& batch, KvCache& cache,
@@ -181,9 +181,16 @@ DecoderModel::Output DecoderModel::Forward(const at::Tensor& input_ids, const At
                        spec_.residual_from_norm;
   at::Tensor hidden = generic ? ForwardGeneric(x, batch, cache, logits_indices)
                               : ForwardPreNorm(x, batch, cache, logits_indices);
-  if (weights_.project_out.weight.defined()) hidden = ops_->Linear(hidden, weights_.project_out);
-  at::Tensor head_input = spec_.lm_head_scale != 1.0 ? hidden * spec_.lm_head_scale : hidden;
-  at::Tensor logits = ops_->Linear(head_input, weights_.lm_head).to(at::kFloat);
+  const NormWeights* final_norm = !generic && spec_.final_norm ? &weights_.final_norm : nullptr;  // still to apply
+  at::Tensor logits;
+  if (!weights_.project_out.weight.defined() && spec_.lm_head_scale == 1.0) {
+    logits = ops_->LogitsHead(hidden, final_norm, spec_.norm, weights_.lm_head, &hidden);
+  } else {
+    if (final_norm != nullptr) hidden = ops_->Norm(hidden, *final_norm, spec_.norm);
+    if (weights_.project_out.weight.defined()) hidden = ops_->Linear(hidden, weights_.project_out);
+    at::Tensor head_input = spec_.lm_head_scale != 1.0 ? hidden * spec_.lm_head_scale : hidden;
+    logits = ops_->LogitsHead(head_input, nullptr, spec_.norm, weights_.lm_head, nullptr);
+  }
   if (spec_.final_logit_softcap > 0) {
     logits = at::tanh(logits / spec_.final_logit_softcap) * spec_.final_logit_softcap;
   }

@@ -57,7 +57,8 @@ class DecoderModel final : public GenerativeModel {
   at::Tensor Mlp(int layer, const at::Tensor& x) const;
   // Pre-norm sequential layers (Llama and most families), written around the residual stream: each
   // sublayer's norm goes into its first projection and its last projection adds into the stream, so on
-  // CUDA a decode step runs five kernels per layer (LayerOps' fused forms).
+  // CUDA a decode step runs five kernels per layer (LayerOps' fused forms). Returns the logits rows
+  // before the final norm (Forward fuses that into the LM head).
   at::Tensor ForwardPreNorm(at::Tensor x, const AttentionBatch& batch, KvCache& cache,
                             const at::Tensor& logits_indices) const;
   // The other layouts (parallel residual, sandwich and post norms, cross-attention), plain torch.

@@ -40,6 +40,13 @@ at::Tensor LayerOps::NormGatedLinear(const at::Tensor& x, const NormWeights& nor
   return GatedActivation(NormLinear(x, norm, spec, gate_up), activation);
 }
 
+at::Tensor LayerOps::LogitsHead(const at::Tensor& x, const NormWeights* norm, const NormSpec& spec,
+                                const LinearWeights& w, at::Tensor* hidden) const {
+  at::Tensor rows = norm != nullptr ? Norm(x, *norm, spec) : x;
+  if (hidden != nullptr) *hidden = rows;
+  return Linear(rows, w).to(at::kFloat);
+}
+
 void LayerOps::LinearAddInto(const at::Tensor& x, const LinearWeights& w, at::Tensor& residual) const {
   residual = residual + Linear(x, w);
 }
@@ -78,6 +85,7 @@ std::unique_ptr<LayerOps> MakeCudaLayerOps() { return nullptr; }
 void SetCudaSkinnyGemm(bool) {}
 void SetCudaDecodeAttention(int, int) {}
 void SetCudaAttentionEarlyRelease(bool) {}
+void SetCudaGemvEarlyOperands(bool) {}
 at::Tensor CudaGreedyChoice(const at::Tensor&, const at::Tensor&) { return at::Tensor(); }
 bool CudaFillPendingIds(at::Tensor&, const at::Tensor&, const at::Tensor&) { return false; }
 #endif

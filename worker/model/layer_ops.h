@@ -41,6 +41,11 @@ class LayerOps {
                                      const LinearWeights& gate_up, Activation activation) const;
   // residual = residual + Linear(x): in place where the implementation can, rounded as that expression.
   virtual void LinearAddInto(const at::Tensor& x, const LinearWeights& w, at::Tensor& residual) const;
+  // The LM head: float logits [T, vocab] = Linear(Norm(x), w) as float (Linear(x, w) when `norm` is null);
+  // `hidden`, when not null, receives the rows the head multiplied (the final hidden states). CUDA runs
+  // it as one GEMV (norm prologue, float output) at decode-sized batches.
+  virtual at::Tensor LogitsHead(const at::Tensor& x, const NormWeights* norm, const NormSpec& spec,
+                                const LinearWeights& w, at::Tensor* hidden) const;
   // RotaryAndCacheWrite(Linear(Norm(x), qkv)); returns q [T, H, D].
   virtual at::Tensor NormQkvRotaryCacheWrite(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec,
                                              const LinearWeights& qkv, const AttentionParams& params,
@@ -83,5 +88,8 @@ void SetCudaDecodeAttention(int partition, int cluster);
 // CUDA builds: whether decode attention lets the next kernel launch at its start (true) or after its K/V
 // loads (false, the default; DecodeAttentionArgs::release_next_early). For benchmarks.
 void SetCudaAttentionEarlyRelease(bool early);
+// CUDA builds: whether the GEMV loads its epilogue's operands (residual, rotary angles, cache slots) early
+// (true, the default) or after its reduction (BASALT_GEMV_EARLY_OPERANDS=0; GemvArgs). For benchmarks.
+void SetCudaGemvEarlyOperands(bool early);
 
 }  // namespace basalt::model
