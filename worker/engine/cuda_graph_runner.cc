@@ -85,12 +85,12 @@ void CudaGraphRunner::Capture(int batch) {
     source_rows.fill_(-1);
     b.block_table_tensor.zero_();
     b.context_lens_tensor.fill_(1);
-    model::FillPendingIds(ids, source_rows, greedy_ids_);
+    b.pending_source_rows = source_rows;  // the graph's first kernel takes the previous graph's choices
+    b.pending_previous = greedy_ids_;
     model_.Forward(ids, b, cache_, indices);  // warm-up: lazy initialization stays out of the graph
     stream.synchronize();
     const at::cuda::MempoolId_t pool = graphs_.empty() ? at::cuda::MempoolId_t{0, 0} : graphs_.begin()->second->graph.pool();
     graph->graph.capture_begin(pool);
-    model::FillPendingIds(ids, source_rows, greedy_ids_);
     auto out = model_.Forward(ids, b, cache_, indices);
     // The sampler's greedy choice and the logprob it reports: argmax and log_softmax at it.
     graph->greedy = model::GreedyChoice(out.logits, greedy_ids);

@@ -132,7 +132,8 @@ StepLogits ModelRunner::Run(const StepPlan& plan, const std::vector<bool>& all_p
   at::Tensor logits_index_t = packed_t.narrow(0, 3 * total, static_cast<int64_t>(logits_indices.size()));
   if (any_pending) {
     at::Tensor rows = packed_t.narrow(0, 3 * total + static_cast<int64_t>(logits_indices.size()), total);
-    model::FillPendingIds(input_ids, rows, pending->ids);
+    batch.pending_source_rows = rows;  // filled in by the model as it embeds them
+    batch.pending_previous = pending->ids;
   }
   batch.block_table_tensor =
       at::from_blob(tables.data(), {num_seqs, static_cast<int64_t>(max_blocks)}, at::kInt).to(device);

@@ -113,6 +113,27 @@ bool KernelActivation(Activation activation, kernels::GatedActivation& out) {
 
 class CudaLayerOps final : public LayerOps {
  public:
+  at::Tensor Embed(const at::Tensor& table, at::Tensor& ids, const at::Tensor& source_rows,
+                   const at::Tensor& previous) const override {
+    const bool pending = source_rows.defined();
+    auto device_longs = [&](const at::Tensor& t) {
+      return t.is_cuda() && t.device() == table.device() && t.scalar_type() == at::kLong && t.is_contiguous() && t.dim() == 1;
+    };
+    const int64_t row_bytes = table.dim() == 2 ? table.size(1) * static_cast<int64_t>(table.element_size()) : 0;
+    if (!table.is_cuda() || table.dim() != 2 || !table.is_contiguous() || row_bytes % 16 != 0 || !device_longs(ids) ||
+        ids.numel() > std::numeric_limits<int>::max() ||
+        (pending && (!device_longs(source_rows) || !device_longs(previous) || source_rows.numel() != ids.numel()))) {
+      return LayerOps::Embed(table, ids, source_rows, previous);
+    }
+    at::Tensor out = at::empty({ids.numel(), table.size(1)}, table.options());
+    Check(kernels::EmbedRows(out.data_ptr(), table.data_ptr(), ids.data_ptr<int64_t>(),
+                             pending ? source_rows.data_ptr<int64_t>() : nullptr,
+                             pending ? previous.data_ptr<int64_t>() : nullptr, static_cast<int>(ids.numel()),
+                             table.size(0), row_bytes, at::cuda::getCurrentCUDAStream()),
+          "embed_rows");
+    return out;
+  }
+
   at::Tensor Linear(const at::Tensor& x, const LinearWeights& w) const override {
     kernels::GemvArgs a;
     if (PrepareGemv(x, w, a) && kernels::GemvSupports(a)) return RunGemv(a, {x.size(0), a.n}, x.options());

@@ -6,6 +6,12 @@ namespace basalt::model {
 
 at::Tensor LayerOps::Linear(const at::Tensor& x, const LinearWeights& w) const { return ApplyLinear(x, w); }
 
+at::Tensor LayerOps::Embed(const at::Tensor& table, at::Tensor& ids, const at::Tensor& source_rows,
+                           const at::Tensor& previous) const {
+  if (source_rows.defined()) FillPendingIds(ids, source_rows, previous);
+  return at::embedding(table, ids);
+}
+
 at::Tensor LayerOps::Norm(const at::Tensor& x, const NormWeights& w, const NormSpec& spec) const {
   return ApplyNorm(x, w, spec);
 }

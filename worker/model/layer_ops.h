@@ -17,6 +17,11 @@ class LayerOps {
  public:
   virtual ~LayerOps() = default;
 
+  // table[ids] [T, hidden] for int64 ids [T], with the pending ids (AttentionBatch::pending_source_rows,
+  // pending_previous; undefined: none) filled into `ids` first. CUDA: one kernel.
+  virtual at::Tensor Embed(const at::Tensor& table, at::Tensor& ids, const at::Tensor& source_rows,
+                           const at::Tensor& previous) const;
+
   // x [T, in] -> [T, out].
   virtual at::Tensor Linear(const at::Tensor& x, const LinearWeights& w) const;
 

@@ -37,6 +37,10 @@ struct AttentionBatch {
   at::Tensor prefill_cu_q, prefill_cu_k;  // [B - prefill_first + 1] int32 offsets of queries and keys
   at::Tensor prefill_context_slots;       // [sum of their contexts] int64: cache slot of each context token
   int64_t prefill_max_q = 0, prefill_max_k = 0;
+  // Asynchronous decoding: where pending_source_rows[i] >= 0 (int64 [T]), new token i is the previous
+  // step's choice pending_previous[pending_source_rows[i]], still on the device; the model fills it into
+  // its input ids as it embeds them. Undefined: the input ids are complete.
+  at::Tensor pending_source_rows, pending_previous;
   int num_seqs() const { return static_cast<int>(context_lens.size()); }
 };
 
