@@ -271,6 +271,26 @@ struct AttentionCase {
   double softcap;
 };
 
+// The decode step's first kernel: rows of the table, with the previous step's device choices filled in
+// (and written back to the ids); an id outside the vocabulary gives a zero row instead of a fault.
+TEST_P(CudaOpsTest, EmbedFillsPendingIdsAndLooksUpRows) {
+  const auto longs = at::TensorOptions().dtype(at::kLong).device(at::kCUDA);
+  at::Tensor table = at::randn({50, 256}, opts());
+  at::Tensor previous = at::tensor(std::vector<int64_t>{7, 42, 3}, longs);
+  at::Tensor source_rows = at::tensor(std::vector<int64_t>{-1, 1, -1, 0, 2}, longs);
+  at::Tensor ids = at::tensor(std::vector<int64_t>{5, 0, 49, 0, 0}, longs);
+  at::Tensor ref_ids = at::tensor(std::vector<int64_t>{5, 42, 49, 7, 3}, longs);
+  at::Tensor out = cuda_->Embed(table, ids, source_rows, previous);
+  EXPECT_TRUE(at::equal(ids, ref_ids));
+  EXPECT_TRUE(at::equal(out, table.index_select(0, ref_ids)));
+  at::Tensor plain = at::tensor(std::vector<int64_t>{1, 2}, longs);
+  EXPECT_TRUE(at::equal(cuda_->Embed(table, plain, at::Tensor(), at::Tensor()), table.index_select(0, plain)));
+  at::Tensor outside = at::tensor(std::vector<int64_t>{3, 50, -2}, longs);
+  at::Tensor rows = cuda_->Embed(table, outside, at::Tensor(), at::Tensor());
+  EXPECT_TRUE(at::equal(rows[0], table[3]));
+  EXPECT_EQ(rows.narrow(0, 1, 2).abs().sum().item<double>(), 0.0);
+}
+
 TEST_P(CudaOpsTest, PagedDecodeAttentionMatchesReference) {
   std::mt19937 rng(7);
   for (AttentionCase c : {AttentionCase{32, 4, 64, 0, 0}, AttentionCase{8, 8, 128, 0, 0}, AttentionCase{16, 2, 128, 100, 0},

@@ -34,6 +34,10 @@ __device__ __forceinline__ void Rotate(float& x1, float& x2, float c, float s) {
   x2 = b;
 }
 
+// The rotary angle of element j < head_dim / 2 of a head at row xm of x.
+__device__ __forceinline__ float RotaryAngle(const RotaryKvArgs& rot, int xm, int j) {
+  return static_cast<float>(rot.positions[xm]) * rot.inv_freq[j];
+}
 
 // What the GEMV's epilogue reads besides the product (m <= 4: at most one item per thread in each of
 // ApplyEpilogue's loops, item = threadIdx.x), loaded early so that these loads are not a round trip after
@@ -60,7 +64,7 @@ __device__ __forceinline__ void LoadRotaryOperands(const GemvArgs& a, int pair, 
   if (row1 >= a.n) return;
   const int head = row1 / rot.head_dim, j = row1 % rot.head_dim;
   if (rot.rotary_dim > 0 && head < rot.num_heads + rot.num_kv_heads) {
-    e.angle[item] = static_cast<float>(rot.positions[xm]) * rot.inv_freq[j];
+    e.angle[item] = RotaryAngle(rot, xm, j);
   }
   if (head >= rot.num_heads) e.slot[item] = rot.slot_mapping[xm];
 }
@@ -132,7 +136,7 @@ __device__ __forceinline__ void ApplyEpilogue(const GemvArgs& a, int pair, float
       if constexpr (kItems > 0) {
         angle = early->angle[item];
       } else {
-        angle = static_cast<float>(rot.positions[xm]) * rot.inv_freq[j];
+        angle = RotaryAngle(rot, xm, j);
       }
       Rotate<T>(v1, v2, Round<T>(cosf(angle) * rot.attention_scaling), Round<T>(sinf(angle) * rot.attention_scaling));
     }

@@ -132,13 +132,13 @@ cudaError_t Gemv(const GemvArgs& args, cudaStream_t stream);
 // Per row of float logits [rows, vocab]: out[r] = {first index of the maximum (as a float), its
 // log-softmax}, as the sampler's greedy path reports them; `ids` (optional) gets the index as int64.
 cudaError_t GreedyChoice(const float* logits, int64_t rows, int vocab, float* out, int64_t* ids, cudaStream_t stream);
-// ids[i] = previous[source_rows[i]] where source_rows[i] >= 0 (a token the previous step chose on the
-// device), for i < n; other ids stay.
 // out[r] = table[id] (rows of row_bytes, a multiple of 16, 16-byte aligned), id = previous[source_rows[r]]
 // where source_rows (optional) is >= 0, written back to ids[r], else ids[r]; ids outside [0, vocab) give
 // zero rows.
 cudaError_t EmbedRows(void* out, const void* table, int64_t* ids, const int64_t* source_rows, const int64_t* previous,
                       int rows, int64_t vocab, int64_t row_bytes, cudaStream_t stream);
+// ids[i] = previous[source_rows[i]] where source_rows[i] >= 0 (a token the previous step chose on the
+// device), for i < n; other ids stay.
 cudaError_t FillPendingIds(int64_t* ids, const int64_t* source_rows, const int64_t* previous, int n,
                            cudaStream_t stream);
 

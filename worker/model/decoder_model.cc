@@ -176,17 +176,11 @@ at::Tensor DecoderModel::ForwardGeneric(at::Tensor x, const AttentionBatch& batc
 
 DecoderModel::Output DecoderModel::Forward(const at::Tensor& input_ids, const AttentionBatch& batch,
                                            KvCache& cache, const at::Tensor& logits_indices) const {
-  // Plain lookups (most families) take LayerOps' embedding, which also fills in pending ids; the rest
-  // (scaled, projected, learned positions, embedding norm) fill them in first and take the generic path.
-  at::Tensor ids = input_ids;  // same storage: pending ids are filled into the caller's tensor
-  at::Tensor x;
-  if (spec_.embedding_multiplier == 1.0 && !weights_.project_in.weight.defined() &&
-      spec_.position != PositionType::kLearned && !spec_.embedding_norm) {
-    x = ops_->Embed(weights_.embed_tokens, ids, batch.pending_source_rows, batch.pending_previous);
-  } else {
-    if (batch.pending_source_rows.defined()) FillPendingIds(ids, batch.pending_source_rows, batch.pending_previous);
-    x = EmbedTokens(spec_, weights_, ids, batch.positions);
-  }
+  // LayerOps' lookup also fills in the pending ids (asynchronous decoding), into the caller's tensor.
+  at::Tensor ids = input_ids;
+  at::Tensor x = FinishEmbedding(
+      spec_, weights_, ops_->Embed(weights_.embed_tokens, ids, batch.pending_source_rows, batch.pending_previous),
+      batch.positions);
   const bool generic = spec_.parallel_residual || spec_.sandwich_norm || spec_.post_norm || spec_.cross_attention ||
                        spec_.residual_from_norm;
   at::Tensor hidden = generic ? ForwardGeneric(x, batch, cache, logits_indices)

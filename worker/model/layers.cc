@@ -61,7 +61,10 @@ at::Tensor ApplyMlp(const at::Tensor& x, const LayerWeights& w, const MlpSpec& s
 }
 
 at::Tensor EmbedTokens(const ModelSpec& spec, const ModelWeights& w, const at::Tensor& ids, const at::Tensor& positions) {
-  at::Tensor x = at::embedding(w.embed_tokens, ids);
+  return FinishEmbedding(spec, w, at::embedding(w.embed_tokens, ids), positions);
+}
+
+at::Tensor FinishEmbedding(const ModelSpec& spec, const ModelWeights& w, at::Tensor x, const at::Tensor& positions) {
   if (spec.embedding_multiplier != 1.0) {
     // Gemma multiplies by sqrt(hidden) rounded to the activations' dtype; BART by the exact float.
     x = spec.round_embedding_multiplier ? x * at::scalar_tensor(spec.embedding_multiplier, x.options())

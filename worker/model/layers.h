@@ -26,6 +26,8 @@ at::Tensor ApplyMlp(const at::Tensor& x, const LayerWeights& w, const MlpSpec& s
 // Token embedding of `ids` at `positions` (both [T] int64): the table lookup, the family's multiplier,
 // project_in, learned positions and the embedding norm, in transformers' order.
 at::Tensor EmbedTokens(const ModelSpec& spec, const ModelWeights& w, const at::Tensor& ids, const at::Tensor& positions);
+// The same after the table lookup: `looked_up` is embed_tokens[ids] (a caller that did the lookup itself).
+at::Tensor FinishEmbedding(const ModelSpec& spec, const ModelWeights& w, at::Tensor looked_up, const at::Tensor& positions);
 
 // One residual sublayer `f` in the spec's arrangement: pre-norm x + f(norm(x)) (sandwich: the output
 // normalized again by `after`; residual_from_norm: norm(x) + f(norm(x))) or post-norm norm(x + f(x)).
