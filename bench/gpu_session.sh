@@ -6,7 +6,8 @@
 # $OUT/session.tar.gz and a short summary is printed last. Run from the checkout root with .gpu-debs carried:
 #   bench/gpu_session.sh [STEPS]    STEPS: comma list of build,tests,kernels,bench,profile,ab (default all)
 # Environment: CONC (1,32,128), PROMPTS (128), BUILD (/tmp/b), AB_ENV (ASYNC_DECODE=off), AB_CONC,
-# NCU_SKINNY=1 (ncu of the skinny GEMM), SASS_STATS=0 (skip the ~80 s per-kernel SASS counts).
+# NCU_SKINNY=1 (ncu of the skinny GEMM), SASS_STATS=0 (skip the ~80 s per-kernel SASS counts), KERNELS_AB_ENV
+# (the kernel bench again with this environment), REQUESTS (requests per stream, run_gpu_bench.sh).
 set -uo pipefail
 steps=${1:-build,tests,kernels,bench,profile,ab}
 out=${OUT:-/tmp/session-out}
@@ -51,6 +52,11 @@ if has kernels; then
   stamp "kernel bench"
   timeout 180 "$build/bin/basalt-kernel-bench" > $logs/kernel_bench.log 2>&1
   cat $logs/kernel_bench.log >> $logs/summary.txt
+  if [ -n "${KERNELS_AB_ENV:-}" ]; then
+    stamp "kernel bench with $KERNELS_AB_ENV"
+    env $KERNELS_AB_ENV timeout 180 "$build/bin/basalt-kernel-bench" > $logs/kernel_bench_ab.log 2>&1
+    cat $logs/kernel_bench_ab.log >> $logs/summary.txt
+  fi
   if [ -n "${NCU_SKINNY:-}" ]; then
     stamp "ncu: the skinny GEMM's first launches"
     BASALT_SKINNY_MMA=1 timeout 120 ncu --clock-control none -k regex:SkinnyMma --launch-skip 0 --launch-count 1 \
@@ -74,7 +80,8 @@ if has profile; then
   stamp "step profile (gRPC, BASALT_STEP_PROFILE=1)"
   OUT=$logs/bench-profile SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json BASALT_STEP_PROFILE=1 \
     timeout 200 bench/run_gpu_bench.sh "$build" "${CONC:-1,32,128}" 128 > $logs/bench-profile.log 2>&1
-  grep -E "step profile" $logs/bench-profile/worker.log | tail -8 >> $logs/summary.txt
+  grep -E "prompt steps" $logs/bench-profile/worker.log | head -8 >> $logs/summary.txt
+  grep -E "decode steps" $logs/bench-profile/worker.log | tail -4 >> $logs/summary.txt
 fi
 
 if has ab; then

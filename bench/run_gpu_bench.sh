@@ -3,6 +3,7 @@
 # measure the transformers baseline and the bandwidth roofline, then drive the worker over gRPC and
 # through the gateway over HTTP with basalt-bench. Results go to $OUT (or ./bench-out).
 #   bench/run_gpu_bench.sh BUILD_DIR [CONCURRENCY] [PROMPT_LENS]
+# REQUESTS: requests per stream at each level (default 2; more steadies the 1-stream figures).
 set -euo pipefail
 build=${1:?usage: run_gpu_bench.sh BUILD_DIR}
 conc=${2:-1,8,32,128,256}
@@ -29,7 +30,7 @@ for i in $(seq 120); do grep -q "serving" "$out/worker.log" && break; sleep 0.5;
 grep -E "loaded|KV cache" "$out/worker.log" || { tail "$out/worker.log"; exit 1; }
 label="$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)"
 "$build/bin/basalt-bench" run --grpc 127.0.0.1:50051 --concurrency "$conc" --prompt-lens "$prompts" \
-  --baseline "$out/baseline.json" --json "$out/grpc.json" --label "$label"
+  --requests_per_stream "${REQUESTS:-2}" --baseline "$out/baseline.json" --json "$out/grpc.json" --label "$label"
 if [ -x "$build/bin/basalt-gateway" ] && [ -z "${SKIP_HTTP:-}" ]; then
   "$build/bin/basalt-gateway" --worker 127.0.0.1:50051 --listen 127.0.0.1:8000 > "$out/gateway.log" 2>&1 &
   gateway=$!
@@ -40,5 +41,6 @@ if [ -x "$build/bin/basalt-gateway" ] && [ -z "${SKIP_HTTP:-}" ]; then
   done
   model_name=$(py -c 'import json,urllib.request; print(json.load(urllib.request.urlopen("http://127.0.0.1:8000/v1/models"))["data"][0]["id"])')
   "$build/bin/basalt-bench" run --http 127.0.0.1:8000 --model "$model_name" --concurrency "$conc" \
-    --prompt-lens "$prompts" --baseline "$out/baseline.json" --json "$out/http.json" --label "$label"
+    --prompt-lens "$prompts" --requests_per_stream "${REQUESTS:-2}" --baseline "$out/baseline.json" \
+    --json "$out/http.json" --label "$label"
 fi

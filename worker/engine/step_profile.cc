@@ -14,22 +14,25 @@ bool StepProfile::EnabledByEnvironment() {
 
 void StepProfile::Mark(Phase phase) {
   const auto now = Clock::now();
-  seconds_[phase] += std::chrono::duration<double>(now - last_).count();
+  step_seconds_[phase] += std::chrono::duration<double>(now - last_).count();
   last_ = now;
 }
 
 void StepProfile::EndStep(int batch, int tokens) {
-  ++steps_;
-  sequences_ += batch;
-  tokens_ += tokens;
-  if (steps_ < kWindow) return;
-  auto us = [&](Phase p) { return seconds_[p] / steps_ * 1e6; };
-  spdlog::info("step profile over {} steps (avg {:.1f} seqs, {:.1f} tokens): schedule {:.0f} us, forward {:.0f} us, "
+  Window& w = tokens > batch ? prompt_ : decode_;
+  for (int p = 0; p < kCount; ++p) w.seconds[p] += step_seconds_[p];
+  step_seconds_.fill(0);
+  ++w.steps;
+  w.sequences += batch;
+  w.tokens += tokens;
+  if (w.steps < w.size) return;
+  auto us = [&](Phase p) { return w.seconds[p] / w.steps * 1e6; };
+  spdlog::info("step profile over {} {} steps (avg {:.1f} seqs, {:.1f} tokens): schedule {:.0f} us, forward {:.0f} us, "
                "sample {:.0f} us, output {:.0f} us, report {:.0f} us",
-               steps_, static_cast<double>(sequences_) / steps_, static_cast<double>(tokens_) / steps_, us(kSchedule),
-               us(kForward), us(kSample), us(kOutput), us(kReport));
-  seconds_.fill(0);
-  steps_ = sequences_ = tokens_ = 0;
+               w.steps, w.kind, static_cast<double>(w.sequences) / w.steps, static_cast<double>(w.tokens) / w.steps,
+               us(kSchedule), us(kForward), us(kSample), us(kOutput), us(kReport));
+  w.seconds.fill(0);
+  w.steps = w.sequences = w.tokens = 0;
 }
 
 }  // namespace basalt::engine

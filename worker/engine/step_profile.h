@@ -17,15 +17,22 @@ class StepProfile {
   void Start() { last_ = Clock::now(); }
   // Adds the time since the previous mark to `phase`.
   void Mark(Phase phase);
-  // Counts a step of `batch` sequences; logs and resets every `window` steps.
+  // Counts a step of `batch` sequences and `tokens` tokens. Steps with prompt tokens (tokens > batch:
+  // they set the time to first token) are logged one by one, decode-only steps as averages over a window.
   void EndStep(int batch, int tokens);
 
  private:
   using Clock = std::chrono::steady_clock;
-  static constexpr int kWindow = 500;
+  struct Window {
+    const char* kind;
+    int64_t size;
+    std::array<double, kCount> seconds{};
+    int64_t steps = 0, sequences = 0, tokens = 0;
+  };
   Clock::time_point last_;
-  std::array<double, kCount> seconds_{};
-  int64_t steps_ = 0, sequences_ = 0, tokens_ = 0;
+  std::array<double, kCount> step_seconds_{};  // the current step's phases
+  Window decode_{"decode", 500};
+  Window prompt_{"prompt", 1};  // few per run at low concurrency, and the first includes warm-up
 };
 
 }  // namespace basalt::engine
