@@ -175,30 +175,36 @@ void BenchDecodeChain(basalt::model::LayerOps& ops) {
   const double roofline_us = weight_bytes / copy_gbs / 1e3;
   std::printf("\ndecode chain, batch 1, context %d: weights %.2f GB, copy %.0f GB/s -> roofline %.0f us (%.0f tok/s)\n",
               context, weight_bytes / 1e9, copy_gbs, roofline_us, 1e6 / roofline_us);
-  std::printf("%-44s %10s %10s %10s\n", "variant", "us", "tok/s", "roofline");
+  std::printf("%-48s %10s %10s %10s\n", "variant", "us", "tok/s", "roofline");
+  // The library's shared-memory split (SetCudaSharedMemoryCarveout returns the setting it replaces).
+  const int carveout = SetCudaSharedMemoryCarveout(-1);
+  SetCudaSharedMemoryCarveout(carveout);
   struct Variant {
     const char* name;
     bool attention;
     int partition, cluster;  // SetCudaDecodeAttention
     bool early_release;      // SetCudaAttentionEarlyRelease
     bool late_operands;      // SetCudaGemvEarlyOperands(false)
+    int carveout;            // SetCudaSharedMemoryCarveout
   };
-  for (const Variant& v : std::vector<Variant>{{"default", true, 0, -1, false, false},
-                                               {"GEMV epilogue operands after the reduction", true, 0, -1, false, true},
-                                               {"o projection released at attention's start", true, 0, -1, true, false},
-                                               {"split protocol, splits of 64", true, 64, 0, false, false},
-                                               {"split protocol, one split", true, 512, 0, false, false},
-                                               {"clusters of 2", true, 0, 2, false, false},
-                                               {"clusters of 4", true, 0, 4, false, false},
-                                               {"clusters of 8", true, 0, 8, false, false},
-                                               {"no attention", false, 0, -1, false, false},
-                                               {"no attention, operands after the reduction", false, 0, -1, false, true}}) {
+  for (const Variant& v : std::vector<Variant>{{"default", true, 0, -1, false, false, carveout},
+                                               {"shared memory split: the driver's, per kernel", true, 0, -1, false, false, -1},
+                                               {"shared memory split 28% (64 KB)", true, 0, -1, false, false, 28},
+                                               {"shared memory split 100% (228 KB)", true, 0, -1, false, false, 100},
+                                               {"GEMV epilogue operands after the reduction", true, 0, -1, false, true, carveout},
+                                               {"o projection released at attention's start", true, 0, -1, true, false, carveout},
+                                               {"split protocol, splits of 64", true, 64, 0, false, false, carveout},
+                                               {"clusters of 8", true, 0, 8, false, false, carveout},
+                                               {"no attention", false, 0, -1, false, false, carveout},
+                                               {"no attention, the driver's split", false, 0, -1, false, false, -1}}) {
     SetCudaDecodeAttention(v.partition, v.cluster);
     SetCudaAttentionEarlyRelease(v.early_release);
     SetCudaGemvEarlyOperands(!v.late_operands);
+    SetCudaSharedMemoryCarveout(v.carveout);
     const double us = MedianMs([&](int) { forward(v.attention); }, 10) * 1e3;
-    std::printf("%-44s %10.1f %10.0f %10.2f\n", v.name, us, 1e6 / us, roofline_us / us);
+    std::printf("%-48s %10.1f %10.0f %10.2f\n", v.name, us, 1e6 / us, roofline_us / us);
   }
+  SetCudaSharedMemoryCarveout(carveout);
   SetCudaDecodeAttention(0, -1);
   SetCudaAttentionEarlyRelease(false);
   SetCudaGemvEarlyOperands(true);

@@ -92,6 +92,15 @@ TEST_P(CudaOpsTest, FusedNormLinearAndAddInto) {
         at::Tensor x = at::randn({m, 1024}, opts());
         EXPECT_LT(RelativeError(cuda_->NormLinear(x, norm, spec, w), torch_->NormLinear(x, norm, spec, w)), Tolerance())
             << "m " << m << " int8 " << int8 << " unit_offset " << unit_offset;
+        if (m == 1) {  // rows longer than one round of loads (2048 16-bit values)
+          NormWeights long_norm{at::randn({3072}, opts()) * 0.3, {}};
+          LinearWeights long_w = RandomLinear(256, 3072, int8, unit_offset, opts());
+          at::Tensor long_x = at::randn({m, 3072}, opts());
+          EXPECT_LT(RelativeError(cuda_->NormLinear(long_x, long_norm, spec, long_w),
+                                  torch_->NormLinear(long_x, long_norm, spec, long_w)),
+                    Tolerance())
+              << "k 3072, int8 " << int8 << " unit_offset " << unit_offset;
+        }
         LinearWeights down = RandomLinear(1024, 1536, int8, unit_offset, opts());
         at::Tensor h = at::randn({m, 1536}, opts());
         at::Tensor r2 = x.clone();

@@ -193,7 +193,8 @@ cudaError_t Launch(const DecodeAttentionArgs& a, cudaStream_t stream) {
     if (e != cudaSuccess) return e;
   }
   dim3 grid(a.num_splits, a.num_kv_heads, a.num_seqs);
-  return LaunchKernel(DecodeSplitKernel<T, D>, grid, dim3(kThreads), smem, stream, a);
+  // Up to tens of KB of shared memory per block (launch.cuh).
+  return LaunchKernelEx(DecodeSplitKernel<T, D>, grid, dim3(kThreads), smem, stream, 1, kDriverCarveout, a);
 }
 
 }  // namespace

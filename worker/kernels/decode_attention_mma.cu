@@ -307,10 +307,15 @@ template <typename T, int D>
 cudaError_t Launch(const DecodeAttentionArgs& a, cudaStream_t stream) {
   if (a.cluster_size > 1) {
     dim3 grid(a.cluster_size, a.num_kv_heads, a.num_seqs);
-    return LaunchKernelInClusters(MmaDecodeKernel<T, D, true>, grid, dim3(kThreads), 0, stream, a.cluster_size, a);
+    // The small split holds one ~22 KB block per multiprocessor: the library's split while the grid has
+    // a block per multiprocessor at most (batch 1: 16 blocks, measured), else the driver's.
+    const int blocks = a.cluster_size * a.num_kv_heads * a.num_seqs;
+    const int carveout = blocks <= MultiprocessorCount() ? SharedMemoryCarveout() : kDriverCarveout;
+    return LaunchKernelEx(MmaDecodeKernel<T, D, true>, grid, dim3(kThreads), 0, stream, a.cluster_size, carveout, a);
   }
+  // The split form runs several ~17 KB blocks per multiprocessor at the batches that take it.
   dim3 grid(a.num_splits, a.num_kv_heads, a.num_seqs);
-  return LaunchKernel(MmaDecodeKernel<T, D, false>, grid, dim3(kThreads), 0, stream, a);
+  return LaunchKernelEx(MmaDecodeKernel<T, D, false>, grid, dim3(kThreads), 0, stream, 1, kDriverCarveout, a);
 }
 
 bool Enabled() {

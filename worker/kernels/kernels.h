@@ -142,6 +142,11 @@ cudaError_t EmbedRows(void* out, const void* table, int64_t* ids, const int64_t*
 cudaError_t FillPendingIds(int64_t* ids, const int64_t* source_rows, const int64_t* previous, int n,
                            cudaStream_t stream);
 
+// The L1 / shared-memory split of every kernel launched here, in percent of the largest shared memory
+// (-1: the driver's choice per kernel; launch.cuh). Default 14 (BASALT_SMEM_CARVEOUT overrides it).
+// Returns the previous setting.
+int SetSharedMemoryCarveout(int percent);
+
 // out[r, c] = q[r, c] * scale[r] in dtype, for r < rows, c < cols (rows contiguous).
 cudaError_t DequantizeInt8(void* out, const int8_t* q, const float* scale, int64_t rows, int64_t cols, DataType dtype,
                            cudaStream_t stream);

@@ -36,6 +36,17 @@ inline bool DeviceIsHopperOrLater() {
   return major >= 9;
 }
 
+// Multiprocessors of the current device (0 if it cannot be queried), read once.
+inline int MultiprocessorCount() {
+  static const int count = [] {
+    int device = 0, n = 0;
+    if (cudaGetDevice(&device) != cudaSuccess) return 0;
+    if (cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, device) != cudaSuccess) return 0;
+    return n;
+  }();
+  return count;
+}
+
 // Whether launches may overlap: compute capability 9.0 or later, and BASALT_PDL is not "0".
 inline bool ProgrammaticLaunchEnabled() {
   static const bool enabled = [] {
@@ -46,34 +57,50 @@ inline bool ProgrammaticLaunchEnabled() {
   return enabled;
 }
 
+// The L1 / shared-memory split that launches ask for, in percent of the largest shared memory (-1: the
+// driver's choice, kernel by kernel; kernels.h, SetSharedMemoryCarveout). A multiprocessor holds one split
+// at a time: where two dependent kernels differ, the second's blocks start on a multiprocessor only once the
+// first's have left it. The GEMV wants a large L1 (it holds the loads in flight), so one small split for
+// the whole batch-1 chain; kernels with several blocks of tens of KB per multiprocessor take kDriverCarveout.
+int SharedMemoryCarveout();
+constexpr int kDriverCarveout = -1;
+
 // cluster_x > 1: blocks along x form thread-block clusters of that size (Hopper; grid.x a multiple of it).
+// carveout: SharedMemoryCarveout() or kDriverCarveout.
 template <typename... KernelArgs, typename... Args>
-cudaError_t LaunchKernelInClusters(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t shared_bytes,
-                                   cudaStream_t stream, int cluster_x, Args&&... args) {
+cudaError_t LaunchKernelEx(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t shared_bytes,
+                           cudaStream_t stream, int cluster_x, int carveout, Args&&... args) {
   cudaLaunchConfig_t config = {};
   config.gridDim = grid;
   config.blockDim = block;
   config.dynamicSmemBytes = shared_bytes;
   config.stream = stream;
-  cudaLaunchAttribute attribute[2];
+  cudaLaunchAttribute attribute[3];
   attribute[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
   attribute[0].val.programmaticStreamSerializationAllowed = ProgrammaticLaunchEnabled() ? 1 : 0;
   config.attrs = attribute;
   config.numAttrs = 1;
   if (cluster_x > 1) {
-    attribute[1].id = cudaLaunchAttributeClusterDimension;
-    attribute[1].val.clusterDim.x = cluster_x;
-    attribute[1].val.clusterDim.y = 1;
-    attribute[1].val.clusterDim.z = 1;
-    config.numAttrs = 2;
+    cudaLaunchAttribute& cluster = attribute[config.numAttrs++];
+    cluster.id = cudaLaunchAttributeClusterDimension;
+    cluster.val.clusterDim.x = cluster_x;
+    cluster.val.clusterDim.y = 1;
+    cluster.val.clusterDim.z = 1;
   }
+#if defined(cudaKernelNodeAttributePreferredSharedMemoryCarveout)  // CUDA 12.4 on
+  if (carveout >= 0) {
+    cudaLaunchAttribute& split = attribute[config.numAttrs++];
+    split.id = cudaLaunchAttributePreferredSharedMemoryCarveout;
+    split.val.sharedMemCarveout = static_cast<unsigned>(carveout);
+  }
+#endif
   return cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
 }
 
 template <typename... KernelArgs, typename... Args>
 cudaError_t LaunchKernel(void (*kernel)(KernelArgs...), dim3 grid, dim3 block, size_t shared_bytes,
                          cudaStream_t stream, Args&&... args) {
-  return LaunchKernelInClusters(kernel, grid, block, shared_bytes, stream, 1, std::forward<Args>(args)...);
+  return LaunchKernelEx(kernel, grid, block, shared_bytes, stream, 1, SharedMemoryCarveout(), std::forward<Args>(args)...);
 }
 
 }  // namespace basalt::kernels

@@ -559,4 +559,6 @@ void SetCudaAttentionEarlyRelease(bool early) { DecodeAttentionOverride().releas
 
 void SetCudaGemvEarlyOperands(bool early) { GemvEarlyOperands() = early; }
 
+int SetCudaSharedMemoryCarveout(int percent) { return kernels::SetSharedMemoryCarveout(percent); }
+
 }  // namespace basalt::model

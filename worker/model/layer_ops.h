@@ -96,5 +96,8 @@ void SetCudaAttentionEarlyRelease(bool early);
 // CUDA builds: whether the GEMV loads its epilogue's operands (residual, rotary angles, cache slots) early
 // (true, the default) or after its reduction (BASALT_GEMV_EARLY_OPERANDS=0; GemvArgs). For benchmarks.
 void SetCudaGemvEarlyOperands(bool early);
+// CUDA builds: the L1 / shared-memory split of the kernels, in percent (-1: the driver's choice per kernel;
+// kernels::SetSharedMemoryCarveout). Returns the previous setting (-1 without CUDA). For benchmarks.
+int SetCudaSharedMemoryCarveout(int percent);
 
 }  // namespace basalt::model
