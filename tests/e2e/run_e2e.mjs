@@ -8,6 +8,7 @@
 //     [--fake] [--timeout 180] [test files...]
 //
 // Test files default to tests/e2e/*.test.mjs. They get BASALT_URL (the gateway), BASALT_WORKER_ADDR,
+// BASALT_WORKER_ARGS (the --worker-arg values, space-separated),
 // BASALT_WORKER_LOG (the worker's stderr, to check what it logged), BASALT_GATEWAY_LOG, BASALT_MODEL_DIR and,
 // with --fake,
 // BASALT_E2E_FAKE=1 (tests of the fake worker's scripted replies run only then).
@@ -133,6 +134,7 @@ async function main() {
       BASALT_WORKER_LOG: workerLog,
       BASALT_GATEWAY_LOG: gatewayLog,
       BASALT_MODEL_DIR: resolve(options.model),
+      BASALT_WORKER_ARGS: options.workerArgs.join(' '),
       ...(options.fake ? { BASALT_E2E_FAKE: '1' } : {}),
     };
     const tests = spawn(process.execPath, ['--test', '--test-reporter=spec', ...options.tests], { stdio: 'inherit', env, cwd: root });

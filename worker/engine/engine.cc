@@ -67,6 +67,8 @@ EngineImpl::EngineImpl(const EngineOptions& options, std::unique_ptr<LoadedModel
   if (StepProfile::EnabledByEnvironment()) profile_ = std::make_unique<StepProfile>();
   // The step profile waits for the device after each forward pass: no step could run ahead.
   async_decode_ = !profile_ && (options_.async_decode == "on" || (options_.async_decode == "auto" && m.device().is_cuda()));
+  spdlog::info("decode steps: {}", async_decode_ ? "asynchronous (a step launches before the previous one's tokens are read)"
+                                                 : "synchronous");
   dispatcher_ = std::make_unique<OutputDispatcher>();
   loop_ = std::thread([this] { Loop(); });
 }
