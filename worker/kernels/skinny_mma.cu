@@ -203,22 +203,13 @@ __global__ void __launch_bounds__(kThreads) SkinnyMmaKernel(const GemvArgs a, in
   ApplyEpilogue<T, kTileRows>(a, pair, result, m, kNorm ? sums : nullptr);
 }
 
-int NumMultiprocessors() {
-  static const int count = [] {
-    int device = 0, sms = 0;
-    if (cudaGetDevice(&device) != cudaSuccess) return 108;
-    if (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess) return 108;
-    return sms;
-  }();
-  return count;
-}
-
 template <typename T, int MT, bool kNorm>
 cudaError_t Launch(const GemvArgs& a, cudaStream_t stream) {
   const int tiles = (a.n + kTileRows - 1) / kTileRows;
   // Split k until there are about two blocks per multiprocessor, in whole rounds of the block, where the
   // caller gave scratch enough.
-  int splits = std::min({kMaxSplits, (a.k + kRound - 1) / kRound, std::max(1, (2 * NumMultiprocessors() + tiles - 1) / tiles)});
+  const int sms = MultiprocessorCount() > 0 ? MultiprocessorCount() : 108;  // an A100's if the query failed
+  int splits = std::min({kMaxSplits, (a.k + kRound - 1) / kRound, std::max(1, (2 * sms + tiles - 1) / tiles)});
   int k_per_split = ((a.k + splits - 1) / splits + kRound - 1) / kRound * kRound;
   splits = (a.k + k_per_split - 1) / k_per_split;
   const int64_t needed = static_cast<int64_t>(tiles) * splits * (kTileRows + 1) * a.m;
