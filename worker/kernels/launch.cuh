@@ -27,23 +27,21 @@ __device__ __forceinline__ void AllowNextKernel() {
 #endif
 }
 
+// An attribute of the current device, 0 if it cannot be queried.
+inline int CurrentDeviceAttribute(cudaDeviceAttr attribute) {
+  int device = 0, value = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) return 0;
+  if (cudaDeviceGetAttribute(&value, attribute, device) != cudaSuccess) return 0;
+  return value;
+}
+
 // Whether the current device has compute capability 9.0 or later (Hopper: programmatic dependent
 // launch, thread-block clusters).
-inline bool DeviceIsHopperOrLater() {
-  int device = 0, major = 0;
-  if (cudaGetDevice(&device) != cudaSuccess) return false;
-  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess) return false;
-  return major >= 9;
-}
+inline bool DeviceIsHopperOrLater() { return CurrentDeviceAttribute(cudaDevAttrComputeCapabilityMajor) >= 9; }
 
 // Multiprocessors of the current device (0 if it cannot be queried), read once.
 inline int MultiprocessorCount() {
-  static const int count = [] {
-    int device = 0, n = 0;
-    if (cudaGetDevice(&device) != cudaSuccess) return 0;
-    if (cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, device) != cudaSuccess) return 0;
-    return n;
-  }();
+  static const int count = CurrentDeviceAttribute(cudaDevAttrMultiProcessorCount);
   return count;
 }
 
