@@ -23,9 +23,9 @@ double RelativeError(const at::Tensor& out, const at::Tensor& ref) {
 class CudaOpsTest : public ::testing::TestWithParam<at::ScalarType> {
  protected:
   void SetUp() override {
-    // The tensor-core skinny GEMM is off by default (skinny_mma.h); these tests check it, the model
-    // reference tests run the default.
-    SetCudaSkinnyGemm(true);
+    // The tensor-core skinny GEMM takes only its measured-faster shapes by default (skinny_mma.h); these
+    // tests check it at every shape it supports, the model reference tests run the default.
+    SetCudaSkinnyGemm(SkinnyGemm::kAll);
     if (!at::hasCUDA()) GTEST_FAIL() << "no CUDA device";
     cuda_ = MakeCudaLayerOps();
     ASSERT_NE(cuda_, nullptr);
@@ -33,7 +33,7 @@ class CudaOpsTest : public ::testing::TestWithParam<at::ScalarType> {
     at::manual_seed(1234);
   }
   void TearDown() override {
-    SetCudaSkinnyGemm(false);
+    SetCudaSkinnyGemm(SkinnyGemm::kMeasured);
     SetCudaDecodeAttention(0, -1);
     SetCudaGemvEarlyOperands(true);
   }
@@ -53,8 +53,8 @@ TEST_P(CudaOpsTest, RmsNorm) {
 
 // The pre-norm layer's fused forms (norm in the GEMV prologue; residual add, gated activation, rotary +
 // cache write in its epilogue) against the torch composition, for dtype and int8 weights, at batch
-// sizes the GEMV takes (1-4, int8 up to 8), the tensor-core form takes (5-64, 16-bit weights) and ones
-// that fall back (65; int8 above 8).
+// sizes the GEMV takes (1-4, int8 up to 8), the tensor-core form takes (5-64, 16-bit weights, after the
+// norm kernel) and ones that fall back (65; int8 above 8).
 LinearWeights RandomLinear(int64_t n, int64_t k, bool int8, bool bias, const at::TensorOptions& opts) {
   at::Tensor b = bias ? at::randn({n}, opts) : at::Tensor();
   if (!int8) return LinearWeights{at::randn({n, k}, opts) * 0.05, b};
@@ -66,7 +66,7 @@ LinearWeights RandomLinear(int64_t n, int64_t k, bool int8, bool bias, const at:
 TEST_P(CudaOpsTest, LogitsHeadMatchesNormLinearAsFloat) {
   NormSpec spec{NormType::kRmsNorm, 1e-5, false, false};
   NormWeights norm{at::randn({1024}, opts()) * 0.3 + 1, {}};
-  for (int64_t m : {1, 3, 4, 9}) {  // 9 falls back to the unfused ops
+  for (int64_t m : {1, 3, 4, 9}) {  // 9: the norm kernel, then the tensor-core form with float logits
     LinearWeights w = RandomLinear(9000, 1024, false, false, opts());  // 9000 rows: 4 rows per block
     at::Tensor x = at::randn({m, 1024}, opts());
     at::Tensor hidden, ref_hidden;

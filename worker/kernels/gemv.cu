@@ -254,7 +254,7 @@ bool GemvSupports(const GemvArgs& a) {
   const int vec = a.int8_weights ? 16 : 16 / element;  // values per 16-byte load of w (and of x)
   const bool gemv_rows = a.m >= 1 && a.m <= (a.int8_weights ? 8 : 4);
   if (!gemv_rows && !SkinnyMmaSupports(a)) return false;
-  if (a.float_output && (!gemv_rows || a.epilogue != GemvEpilogue::kStore)) return false;
+  if (a.float_output && a.epilogue != GemvEpilogue::kStore) return false;
   if (a.normed_out != nullptr && (!gemv_rows || a.norm_weight == nullptr || a.int8_weights)) return false;
   if (a.n < 1 || a.k < 1 || a.k % vec != 0) return false;
   if (!Aligned16(a.x) || !Aligned16(a.w) || (a.int8_weights && a.scale == nullptr)) return false;

@@ -95,8 +95,8 @@ struct GemvArgs {
   int m = 0, n = 0, k = 0;
   DataType dtype = DataType::kBFloat16;
   bool int8_weights = false;
-  // Prologue: when set, x is the residual stream and the product takes RMSNorm(x) * norm_weight
-  // (* (1 + norm_weight) with norm_unit_offset), rounded like the RmsNorm kernel.
+  // Prologue (the GEMV's, m <= 4 or int8 m <= 8): when set, x is the residual stream and the product takes
+  // RMSNorm(x) * norm_weight (* (1 + norm_weight) with norm_unit_offset), rounded like the RmsNorm kernel.
   const void* norm_weight = nullptr;
   float norm_eps = 0.f;
   bool norm_unit_offset = false;
@@ -104,7 +104,7 @@ struct GemvArgs {
   // as the RmsNorm kernel would (the LM head's normalized hidden state, without a separate norm kernel).
   void* normed_out = nullptr;
   GemvEpilogue epilogue = GemvEpilogue::kStore;
-  // kStore (m <= 4 only): y is float [m, n], each value rounded to the dtype first, as
+  // kStore only: y is float [m, n], each value rounded to the dtype first, as
   // `Linear(x).to(float)` computes it (the LM head's logits, without a conversion kernel).
   bool float_output = false;
   // The GEMV loads its epilogue's other operands (the residual, rotary angles, cache slots) right after
@@ -113,20 +113,16 @@ struct GemvArgs {
   bool early_epilogue_operands = true;
   GatedActivation act = GatedActivation::kSilu;  // kGatedAct
   RotaryKvArgs rotary = {};                      // kRotaryCache
-  // Scratch of the tensor-core form (m > 4) when it splits k over blocks: partial sums and one counter
-  // per tile of 64 rows, zero before the launch and left zero after it. Without them k is not split.
-  float* workspace = nullptr;
-  int64_t workspace_floats = 0;
-  int* tile_counters = nullptr;
-  int num_tile_counters = 0;
 };
 // Whether Gemv takes these arguments (m up to 4, or 8 with int8 weights, or up to 64 with 16-bit
-// weights and activations through the tensor-core form; k a multiple of the 16-byte vector; the
-// epilogue's shape rules). False: use the unfused operations.
+// weights and activations and no prologue through the tensor-core form; k a multiple of the 16-byte
+// vector; the epilogue's shape rules). False: use the unfused operations.
 bool GemvSupports(const GemvArgs& args);
-// The tensor-core form is off by default (skinny_mma.h); BASALT_SKINNY_MMA=1 or this turns it on.
-void SetSkinnyMmaEnabled(bool enabled);
-bool SkinnyMmaEnabled();
+// Which products the tensor-core form takes (skinny_mma.h): none, the shapes where it measured faster
+// than cuBLAS (the default), or every shape it supports (tests, benchmarks). BASALT_SKINNY_MMA=0 / 1 start
+// with kOff / kAll. Returns the previous mode.
+enum class SkinnyMmaMode { kOff, kMeasured, kAll };
+SkinnyMmaMode SetSkinnyMmaMode(SkinnyMmaMode mode);
 cudaError_t Gemv(const GemvArgs& args, cudaStream_t stream);
 
 // Per row of float logits [rows, vocab]: out[r] = {first index of the maximum (as a float), its

@@ -1,19 +1,24 @@
 // Tensor-core skinny products for decode batches of 5-64 rows: y[m, n] = epilogue(x[m, k] W[n, k]^T), with
-// the GEMV's RMSNorm prologue and epilogues (gemv_epilogue.cuh), so that batch 8-64 steps also run five
-// kernels per layer. cuBLAS reached 1.3-2.5 TB/s at m = 32 on the TinyLlama shapes (H100); the product is
-// still one pass over W, so the kernel is built, like the GEMV, for bytes in flight:
-// - a block of 4 warps owns a tile of 64 rows of W (4 m16 tiles; the pair epilogues' layout as RowOf) and
-//   a range of k; every warp takes every 4th column of 32 k values of the range, for all 64 rows, so an x
-//   fragment is loaded once per warp and used by 4 m-tiles (x is re-read from L2 once per 64 rows of W);
-// - operands come from global memory in 16-byte loads: the k slots of a thread are the 8 values of its
-//   own chunk (mma.cuh), for W rows (A) and x rows (B) alike; W with an evict-first hint;
-// - when there are too few tiles to fill the GPU, k is split over blocks: each writes its partial sums to
-//   a workspace and the last block of a tile to finish (atomic counter) adds them in split order and runs
-//   the epilogue.
-// The RMSNorm prologue factors out of the product: y = inv_rms(x) * ((x * w_norm) W^T) (Gemma: 1 + w_norm),
-// with x * w_norm rounded to the dtype as the operand and the sum of squares accumulated from the same
-// loads (per split, added up with the partial sums). This rounds differently from normalizing first
-// (the GEMV's and transformers' order), within the dtype's precision.
+// the GEMV's epilogues (gemv_epilogue.cuh), so that a small-batch layer runs its rotary, activation and
+// residual add inside its projections (the RMSNorm stays a kernel of its own: normalizing all of x in each
+// of hundreds of blocks would cost more than the kernel boundary it saves). The product is one pass over
+// W, so the kernel is built like the GEMV, for bytes in flight, with mma.sync doing the multiply-adds:
+// - W is the product's n side and x its m side: a block owns 8 rows of W (one n8 tile; the pair epilogues'
+//   rows as RowOf), so a 2048-row matrix gives 256 blocks; x rows fill m16 tiles (5-16 rows: one tile).
+// - the block's 8 warps split k: warp w takes every 8th step of 32 k values. In a step each thread loads
+//   one 16-byte chunk of its W row g (lane / 4) and of its x rows g and g + 8 of every m tile; the k slots
+//   of its mma fragments are that chunk's 8 values (mma.cuh), for A and B alike, so nothing goes through
+//   shared memory. 8 steps of W are loaded before any is used: at k = 2048 a block's whole share of W is
+//   requested at once, before the dependency wait (launch.cuh), as the GEMV does.
+// - x is read by every block (m / 8 times the bytes of W). Up to 16 rows a round's x is loaded into
+//   registers at once; loaded one step ahead instead, each step waited one L2 round trip and the kernel
+//   ran 1.3-2x slower (H200: 2560 x 2048 at 8 rows 9.0 vs 5.7 us). The warps' sums meet in shared memory in
+//   a fixed order, so results do not depend on timing.
+// Serving takes it up to 16 rows (skinny_mma.h): there it beats cuBLAS on the small projections (8 rows:
+// qkv 5.7 vs 6.4 us, o 4.3 vs 6.3, down 8.4 vs 11.1) and fuses their epilogues, while cuBLAS is faster on
+// the 11264-row gate_up (17.2 vs 14.0) and the LM head. The first form of this kernel (64-row tiles of W,
+// 4 warps, split k over blocks with a workspace, the norm factored into the product) ran 2-10x slower than
+// cuBLAS (worker/kernels/NOTES.md).
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -29,229 +34,184 @@
 namespace basalt::kernels {
 namespace {
 
-constexpr int kWarps = 4;
+constexpr int kWarps = 8;
 constexpr int kThreads = kWarps * 32;
-constexpr int kTileRows = 64;
-constexpr int kColumn = 32;                       // k values of one warp step
-constexpr int kRound = kWarps * kColumn;          // k values of one step of the block
-constexpr int kMaxRows = 64;                      // rows of x
-constexpr int kMaxSplits = 16;                    // blocks sharing a tile's k
+constexpr int kTileRows = 8;   // rows of W per block: one n8 tile
+constexpr int kStep = 32;      // k values of one warp step: 4 threads (t = lane % 4) x 8 values
+constexpr int kMaxRows = 64;   // rows of x
 
+// The 16-byte chunk of row `row` of x at k offset kk, zero past m or k.
 template <typename T>
-__device__ __forceinline__ uint4 FromFloats(const float* f) {
-  return make_uint4(PackPair<T>(f[0], f[1]), PackPair<T>(f[2], f[3]), PackPair<T>(f[4], f[5]), PackPair<T>(f[6], f[7]));
+__device__ __forceinline__ uint4 LoadX(const T* __restrict__ x, int row, int m, int k, int kk) {
+  return row < m && kk < k ? __ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(row) * k + kk))
+                           : make_uint4(0, 0, 0, 0);
 }
 
-// MT: n-tiles of 8 x rows (m <= 8 MT); kNorm: the RMSNorm prologue.
-template <typename T, int MT, bool kNorm>
-__global__ void __launch_bounds__(kThreads) SkinnyMmaKernel(const GemvArgs a, int pair, int k_per_split, int splits) {
-  constexpr int kU = MT <= 4 ? 2 : 1;  // columns of a warp loaded before any is used
+// Brings the line of row `row` of x at k offset kk into L1 (no register), where it exists.
+template <typename T>
+__device__ __forceinline__ void PrefetchX(const T* __restrict__ x, int row, int m, int k, int kk) {
+  if (row < m && kk < k) asm volatile("prefetch.global.L1 [%0];" ::"l"(x + static_cast<int64_t>(row) * k + kk));
+}
+
+// MT: m tiles of 16 rows of x; H: rows g and g + 8 of a tile (2), or row g only (1: m <= 8, so that the
+// zero half of the tile takes no registers). kUnroll: steps of a warp whose W is loaded before any is used.
+// Up to 16 rows all of a round's x goes into registers at once after the dependency wait (one L2 round trip
+// per round); from 17 rows that would not fit, so the round's x lines are prefetched into L1 and loaded one
+// step ahead of the products (measured slower: worker/kernels/NOTES.md). Blocks per multiprocessor: what
+// the registers allow without spilling.
+template <int MT>
+__host__ __device__ constexpr int UnrollFor() { return MT == 1 ? 8 : 4; }
+template <int MT>
+__host__ __device__ constexpr int MinBlocksFor() { return 2; }
+
+template <typename T, int MT, int H>
+__global__ void __launch_bounds__(kThreads, MinBlocksFor<MT>()) SkinnyMmaKernel(const GemvArgs a, int pair) {
+  constexpr int kUnroll = UnrollFor<MT>();
+  constexpr bool kAtOnce = MT <= 2;
   AllowNextKernel();
   const int n = a.n, k = a.k, m = a.m;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
-  const int split = blockIdx.y;
-  const int k_begin = split * k_per_split, k_end = min(k, k_begin + k_per_split);
-  const T* __restrict__ w = static_cast<const T*>(a.w);
   const T* __restrict__ x = static_cast<const T*>(a.x);
-  const T* __restrict__ norm_weight = static_cast<const T*>(a.norm_weight);
+  const T* __restrict__ w_row = static_cast<const T*>(a.w) + static_cast<int64_t>(min(RowOf<kTileRows>(g, pair), n - 1)) * k;
 
-  const T* rows[4][2];  // W rows of this thread: m-tile mt, rows g and g + 8
+  float acc[MT][4];
 #pragma unroll
-  for (int mt = 0; mt < 4; ++mt)
+  for (int mt = 0; mt < MT; ++mt) acc[mt][0] = acc[mt][1] = acc[mt][2] = acc[mt][3] = 0.f;
+  // The products of one step: W chunk `wc` (B) with the x chunks of every m tile (A).
+  auto multiply = [&](const uint4& wc, const uint4 (&xc)[MT][2]) {
 #pragma unroll
-    for (int h = 0; h < 2; ++h) rows[mt][h] = w + static_cast<int64_t>(min(RowOf<kTileRows>(mt * 16 + g + 8 * h, pair), n - 1)) * k;
-  float acc[4][MT][4];
+    for (int half = 0; half < 2; ++half) {
+      const uint32_t bf[2] = {KSlotLow(wc, half), KSlotHigh(wc, half)};
 #pragma unroll
-  for (int mt = 0; mt < 4; ++mt)
-#pragma unroll
-    for (int j = 0; j < MT; ++j) acc[mt][j][0] = acc[mt][j][1] = acc[mt][j][2] = acc[mt][j][3] = 0.f;
-  float squares[MT];
-#pragma unroll
-  for (int j = 0; j < MT; ++j) squares[j] = 0.f;
-
-  bool waited = false;
-  for (int column = k_begin + warp * kColumn; column < k_end; column += kU * kRound) {
-    uint4 wv[kU][4][2];
-#pragma unroll
-    for (int u = 0; u < kU; ++u) {
-      const int kk = column + u * kRound + t * 8;
-#pragma unroll
-      for (int mt = 0; mt < 4; ++mt)
-#pragma unroll
-        for (int h = 0; h < 2; ++h)
-          wv[u][mt][h] = kk < k_end ? __ldcs(reinterpret_cast<const uint4*>(rows[mt][h] + kk)) : make_uint4(0, 0, 0, 0);
+      for (int mt = 0; mt < MT; ++mt) {
+        const uint32_t af[4] = {KSlotLow(xc[mt][0], half), H == 2 ? KSlotLow(xc[mt][1], half) : 0u,
+                                KSlotHigh(xc[mt][0], half), H == 2 ? KSlotHigh(xc[mt][1], half) : 0u};
+        Mma16816<T>(acc[mt], af, bf);
+      }
     }
-    // Weights are never written by a kernel: the first loads go out before waiting for x (launch.cuh).
+  };
+  auto load_x = [&](uint4 (&xc)[MT][2], int kk) {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+      xc[mt][0] = LoadX(x, mt * 16 + g, m, k, kk);
+      xc[mt][1] = H == 2 ? LoadX(x, mt * 16 + g + 8, m, k, kk) : make_uint4(0, 0, 0, 0);
+    }
+  };
+
+  // Steps are warp-uniform (mma.sync needs the whole warp); a thread's chunk past k loads zeros.
+  const int steps = (k + kStep - 1) / kStep;
+  bool waited = false;
+  for (int first = warp; first < steps; first += kUnroll * kWarps) {
+    uint4 wv[kUnroll];
+#pragma unroll
+    for (int u = 0; u < kUnroll; ++u) {
+      const int kk = (first + u * kWarps) * kStep + t * 8;
+      wv[u] = kk < k ? __ldcs(reinterpret_cast<const uint4*>(w_row + kk)) : make_uint4(0, 0, 0, 0);
+    }
+    // Weights are never written by a kernel: they go out before waiting for x (launch.cuh).
     if (!waited) {
       WaitForPreviousKernel();
       waited = true;
     }
+    if constexpr (kAtOnce) {
+      uint4 xs[kUnroll][MT][2];
 #pragma unroll
-    for (int u = 0; u < kU; ++u) {
-      const int kk = column + u * kRound + t * 8;
-      if (kk >= k_end) break;
-      float nw[8];
-      if constexpr (kNorm) {
-        Widen<T>(__ldg(reinterpret_cast<const uint4*>(norm_weight + kk)), nw);
+      for (int u = 0; u < kUnroll; ++u) load_x(xs[u], (first + u * kWarps) * kStep + t * 8);
 #pragma unroll
-        for (int i = 0; i < 8; ++i) nw[i] = a.norm_unit_offset ? 1.f + nw[i] : nw[i];
+      for (int u = 0; u < kUnroll; ++u) {
+        if (first + u * kWarps >= steps) break;
+        multiply(wv[u], xs[u]);
       }
-      uint4 xv[MT];
+    } else {
 #pragma unroll
-      for (int j = 0; j < MT; ++j) {
-        const int row = 8 * j + g;
-        xv[j] = row < m ? __ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(row) * k + kk)) : make_uint4(0, 0, 0, 0);
-        if constexpr (kNorm) {
-          float f[8];
-          Widen<T>(xv[j], f);
+      for (int u = 0; u < kUnroll; ++u) {
+        const int kk = (first + u * kWarps) * kStep + t * 8;
 #pragma unroll
-          for (int i = 0; i < 8; ++i) {
-            squares[j] = fmaf(f[i], f[i], squares[j]);
-            f[i] *= nw[i];
-          }
-          xv[j] = FromFloats<T>(f);
-        }
+        for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+          for (int h = 0; h < H; ++h) PrefetchX(x, mt * 16 + g + 8 * h, m, k, kk);
       }
+      uint4 xv[MT][2], next[MT][2];
+      load_x(xv, first * kStep + t * 8);
 #pragma unroll
-      for (int half = 0; half < 2; ++half) {
+      for (int u = 0; u < kUnroll; ++u) {
+        if (first + u * kWarps >= steps) break;
+        if (u + 1 < kUnroll) load_x(next, (first + (u + 1) * kWarps) * kStep + t * 8);
+        multiply(wv[u], xv);
 #pragma unroll
-        for (int mt = 0; mt < 4; ++mt) {
-          const uint32_t af[4] = {KSlotLow(wv[u][mt][0], half), KSlotLow(wv[u][mt][1], half), KSlotHigh(wv[u][mt][0], half),
-                                  KSlotHigh(wv[u][mt][1], half)};
-#pragma unroll
-          for (int j = 0; j < MT; ++j) {
-            const uint32_t bf[2] = {KSlotLow(xv[j], half), KSlotHigh(xv[j], half)};
-            Mma16816<T>(acc[mt][j], af, bf);
-          }
+        for (int mt = 0; mt < MT; ++mt) {
+          xv[mt][0] = next[mt][0];
+          xv[mt][1] = next[mt][1];
         }
       }
     }
   }
-  if (!waited) WaitForPreviousKernel();  // a warp with no column still writes results below
-#pragma unroll
-  for (int j = 0; j < MT; ++j) {
-    squares[j] += __shfl_xor_sync(0xffffffff, squares[j], 1);
-    squares[j] += __shfl_xor_sync(0xffffffff, squares[j], 2);
-  }
+  if (!waited) WaitForPreviousKernel();  // a warp with no step still writes results below
 
-  // The warps' sums meet in shared memory, added in warp order (deterministic): result[r * m + i] is
-  // row r of the tile times x row i.
-  __shared__ float result[kTileRows * kMaxRows];
-  __shared__ float sums[kMaxRows];
-  for (int w_turn = 0; w_turn < kWarps; ++w_turn) {
-    if (warp == w_turn) {
+  // c[0], c[1]: x row g, W rows 2t, 2t + 1 of the tile; c[2], c[3]: x row g + 8. The warps' sums meet in
+  // shared memory in a fixed order (warp w + 4 then w, then warps 0-3), half the warps at a time so that two
+  // blocks of 64 rows fit the small shared-memory split (launch.cuh): result[r * m + i] is row r of the tile
+  // times x row i (ApplyEpilogue's layout).
+  constexpr int kRows = MT * 16;
+  constexpr int kHalfWarps = kWarps / 2;
+  __shared__ float partial[kHalfWarps][kTileRows * kRows];
+  __shared__ float result[kTileRows * kRows];
+  for (int turn = 0; turn < 2; ++turn) {
+    if ((warp >= kHalfWarps) == (turn == 0)) {
+      float* mine = partial[warp % kHalfWarps];
 #pragma unroll
-      for (int mt = 0; mt < 4; ++mt)
+      for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
-        for (int j = 0; j < MT; ++j)
-#pragma unroll
-          for (int c = 0; c < 4; ++c) {
-            const int r = mt * 16 + g + (c >= 2 ? 8 : 0), i = 8 * j + 2 * t + (c & 1);
-            if (i < m) result[r * m + i] = w_turn == 0 ? acc[mt][j][c] : result[r * m + i] + acc[mt][j][c];
-          }
-      if constexpr (kNorm) {
-#pragma unroll
-        for (int j = 0; j < MT; ++j) {
-          const int i = 8 * j + g;
-          if (t == 0 && i < m) sums[i] = w_turn == 0 ? squares[j] : sums[i] + squares[j];
+        for (int c = 0; c < 4; ++c) {
+          const int r = 2 * t + (c & 1), i = mt * 16 + g + (c >= 2 ? 8 : 0);
+          mine[r * kRows + i] = turn == 0 ? acc[mt][c] : mine[r * kRows + i] + acc[mt][c];
         }
-      }
     }
     __syncthreads();
   }
-
-  if (splits > 1) {
-    // Partial sums of this split, then the last block of the tile adds all splits in order.
-    const int64_t stride = static_cast<int64_t>(kTileRows + 1) * m;
-    float* mine = a.workspace + (static_cast<int64_t>(blockIdx.x) * splits + split) * stride;
-    for (int i = threadIdx.x; i < kTileRows * m; i += kThreads) mine[i] = result[i];
-    if (kNorm) {
-      for (int i = threadIdx.x; i < m; i += kThreads) mine[kTileRows * m + i] = sums[i];
-    }
-    __shared__ bool last;
-    __threadfence();
-    __syncthreads();
-    if (threadIdx.x == 0) {
-      int* counter = a.tile_counters + blockIdx.x;
-      last = atomicAdd(counter, 1) == splits - 1;
-      if (last) *counter = 0;  // ready for the next launch
-    }
-    __syncthreads();
-    if (!last) return;
-    __threadfence();
-    // All splits' loads of an item go out before they are added (in split order): a loop that adds as
-    // it loads waits one L2 round trip per split.
-    const float* tile = a.workspace + static_cast<int64_t>(blockIdx.x) * splits * stride;
-    for (int i = threadIdx.x; i < (kNorm ? kTileRows + 1 : kTileRows) * m; i += kThreads) {
-      float part[kMaxSplits];
+  for (int item = threadIdx.x; item < kTileRows * m; item += kThreads) {
+    const int r = item / m, i = item % m;
+    float sum = 0.f;
 #pragma unroll
-      for (int s = 0; s < kMaxSplits; ++s) part[s] = s < splits ? __ldcg(tile + s * stride + i) : 0.f;
-      float total = 0.f;
-#pragma unroll
-      for (int s = 0; s < kMaxSplits; ++s) total += part[s];
-      if (i < kTileRows * m) {
-        result[i] = total;
-      } else {
-        sums[i - kTileRows * m] = total;
-      }
-    }
+    for (int v = 0; v < kHalfWarps; ++v) sum += partial[v][r * kRows + i];
+    result[r * m + i] = sum;
   }
-  if constexpr (kNorm) {
-    __syncthreads();
-    for (int i = threadIdx.x; i < m; i += kThreads) sums[i] = rsqrtf(sums[i] / k + a.norm_eps);
-  }
-  ApplyEpilogue<T, kTileRows>(a, pair, result, m, kNorm ? sums : nullptr);
+  ApplyEpilogue<T, kTileRows>(a, pair, result, m);
 }
 
-template <typename T, int MT, bool kNorm>
+template <typename T, int MT, int H = 2>
 cudaError_t Launch(const GemvArgs& a, cudaStream_t stream) {
-  const int tiles = (a.n + kTileRows - 1) / kTileRows;
-  // Split k until there are about two blocks per multiprocessor, in whole rounds of the block, where the
-  // caller gave scratch enough.
-  const int sms = MultiprocessorCount() > 0 ? MultiprocessorCount() : 108;  // an A100's if the query failed
-  int splits = std::min({kMaxSplits, (a.k + kRound - 1) / kRound, std::max(1, (2 * sms + tiles - 1) / tiles)});
-  int k_per_split = ((a.k + splits - 1) / splits + kRound - 1) / kRound * kRound;
-  splits = (a.k + k_per_split - 1) / k_per_split;
-  const int64_t needed = static_cast<int64_t>(tiles) * splits * (kTileRows + 1) * a.m;
-  if (splits > 1 && (a.workspace == nullptr || a.tile_counters == nullptr || needed > a.workspace_floats ||
-                     tiles > a.num_tile_counters)) {
-    splits = 1;
-    k_per_split = a.k;
-  }
-  return LaunchKernel(SkinnyMmaKernel<T, MT, kNorm>, dim3(tiles, splits), dim3(kThreads), 0, stream, a,
-                      PairOffset(a), k_per_split, splits);
-}
-
-template <typename T, int MT>
-cudaError_t Launch(const GemvArgs& a, cudaStream_t stream) {
-  return a.norm_weight != nullptr ? Launch<T, MT, true>(a, stream) : Launch<T, MT, false>(a, stream);
+  return LaunchKernel(SkinnyMmaKernel<T, MT, H>, dim3((a.n + kTileRows - 1) / kTileRows), dim3(kThreads), 0, stream, a,
+                      PairOffset(a));
 }
 
 template <typename T>
 cudaError_t DispatchRows(const GemvArgs& a, cudaStream_t stream) {
-  if (a.m <= 8) return Launch<T, 1>(a, stream);
-  if (a.m <= 16) return Launch<T, 2>(a, stream);
-  if (a.m <= 32) return Launch<T, 4>(a, stream);
-  return Launch<T, 8>(a, stream);
+  if (a.m <= 8) return Launch<T, 1, 1>(a, stream);
+  if (a.m <= 16) return Launch<T, 1>(a, stream);
+  if (a.m <= 32) return Launch<T, 2>(a, stream);
+  return Launch<T, 4>(a, stream);
 }
 
-}  // namespace
-
-namespace {
-std::atomic<bool>& SkinnyMmaSwitch() {
-  static std::atomic<bool> enabled = [] {
+std::atomic<SkinnyMmaMode>& Mode() {
+  static std::atomic<SkinnyMmaMode> mode = [] {
     const char* v = std::getenv("BASALT_SKINNY_MMA");
-    return v != nullptr && std::strcmp(v, "1") == 0;
+    if (v != nullptr && std::strcmp(v, "0") == 0) return SkinnyMmaMode::kOff;
+    if (v != nullptr && std::strcmp(v, "1") == 0) return SkinnyMmaMode::kAll;
+    return SkinnyMmaMode::kMeasured;
   }();
-  return enabled;
+  return mode;
 }
+
 }  // namespace
 
-void SetSkinnyMmaEnabled(bool enabled) { SkinnyMmaSwitch().store(enabled); }
-bool SkinnyMmaEnabled() { return SkinnyMmaSwitch().load(); }
+SkinnyMmaMode SetSkinnyMmaMode(SkinnyMmaMode mode) { return Mode().exchange(mode); }
 
 bool SkinnyMmaSupports(const GemvArgs& a) {
-  return SkinnyMmaEnabled() && !a.int8_weights && a.dtype != DataType::kFloat32 && a.m >= 1 && a.m <= kMaxRows && a.k % 8 == 0;
+  const SkinnyMmaMode mode = Mode().load();
+  if (mode == SkinnyMmaMode::kOff || (mode == SkinnyMmaMode::kMeasured && a.m > 16)) return false;
+  return !a.int8_weights && a.dtype != DataType::kFloat32 && a.m >= 1 && a.m <= kMaxRows && a.k % 8 == 0 &&
+         a.norm_weight == nullptr;
 }
 
 cudaError_t SkinnyMma(const GemvArgs& a, cudaStream_t stream) {

@@ -4,10 +4,11 @@
 
 namespace basalt::kernels {
 
-// 16-bit weights and activations, m <= 64, k a multiple of 8, and BASALT_SKINNY_MMA=1: off by default,
-// since on an H200 (2026-12-01) it ran 2-10x slower than cuBLAS at 8-64 rows on the TinyLlama shapes
-// (worker/kernels/NOTES.md); cuBLAS and the unfused operations serve those batches. Shape rules of the
-// epilogues and alignment are GemvSupports'.
+// 16-bit weights and activations, m <= 64, k a multiple of 8, no norm prologue, and the mode's shapes:
+// kMeasured takes m <= 16, where serving measured faster with it than with cuBLAS on an H200 (2026-12-02,
+// TinyLlama shape, same run: 8 streams 5012 -> 5423 tok/s, 16 streams 9584 -> 9972); at 17-64 rows it is
+// slower (32 streams 18190 -> 14254), see worker/kernels/NOTES.md. Shape rules of the epilogues and
+// alignment are GemvSupports'.
 bool SkinnyMmaSupports(const GemvArgs& args);
 cudaError_t SkinnyMma(const GemvArgs& args, cudaStream_t stream);
 

@@ -143,7 +143,8 @@ class CudaLayerOps final : public LayerOps {
   at::Tensor NormLinear(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec,
                         const LinearWeights& w) const override {
     kernels::GemvArgs a;
-    if (FusionEnabled() && PrepareGemv(x, w, a) && PrepareNorm(norm, spec, a) && kernels::GemvSupports(a)) {
+    at::Tensor normed;
+    if (FusionEnabled() && PrepareGemv(x, w, a) && PrepareNormedInput(x, norm, spec, a, normed)) {
       return RunGemv(a, {x.size(0), a.n}, x.options());
     }
     return LayerOps::NormLinear(x, norm, spec, w);
@@ -164,6 +165,13 @@ class CudaLayerOps final : public LayerOps {
         if (hidden != nullptr) *hidden = norm != nullptr ? normed : x;  // last: `x` may be *hidden
         return logits;
       }
+      // The tensor-core form (5-64 rows) takes no norm prologue: the norm kernel first.
+      a.normed_out = nullptr;
+      if (norm != nullptr && PrepareNormedInput(x, *norm, spec, a, normed)) {
+        at::Tensor logits = RunGemv(a, {x.size(0), a.n}, x.options().dtype(at::kFloat));
+        if (hidden != nullptr) *hidden = normed;
+        return logits;
+      }
     }
     return LayerOps::LogitsHead(x, norm, spec, w, hidden);
   }
@@ -172,8 +180,9 @@ class CudaLayerOps final : public LayerOps {
                              const LinearWeights& gate_up, Activation activation) const override {
     kernels::GemvArgs a;
     a.epilogue = kernels::GemvEpilogue::kGatedAct;
-    if (FusionEnabled() && KernelActivation(activation, a.act) && PrepareGemv(x, gate_up, a) && PrepareNorm(norm, spec, a) &&
-        kernels::GemvSupports(a)) {
+    at::Tensor normed;
+    if (FusionEnabled() && KernelActivation(activation, a.act) && PrepareGemv(x, gate_up, a) &&
+        PrepareNormedInput(x, norm, spec, a, normed)) {
       return RunGemv(a, {x.size(0), a.n / 2}, x.options());
     }
     return LayerOps::NormGatedLinear(x, norm, spec, gate_up, activation);
@@ -202,9 +211,10 @@ class CudaLayerOps final : public LayerOps {
                                      at::Tensor& value_cache) const override {
     kernels::GemvArgs a;
     a.epilogue = kernels::GemvEpilogue::kRotaryCache;
-    if (FusionEnabled() && PrepareGemv(x, qkv, a) && PrepareNorm(norm, spec, a)) {
+    at::Tensor normed;
+    if (FusionEnabled() && PrepareGemv(x, qkv, a)) {
       a.rotary = RotaryArgs(params, rotary, batch, key_cache, value_cache, a.dtype);
-      if (kernels::GemvSupports(a)) {
+      if (PrepareNormedInput(x, norm, spec, a, normed)) {
         return QueryHeads(RunGemv(a, {x.size(0), a.n}, x.options()), params);
       }
     }
@@ -308,18 +318,20 @@ class CudaLayerOps final : public LayerOps {
     a.k = static_cast<int>(x.size(1));
     a.dtype = KernelType(x.scalar_type());
     a.early_epilogue_operands = GemvEarlyOperands();
-    if (a.m > 4 && kernels::SkinnyMmaEnabled()) {
-      // The tensor-core form's split-k scratch, one fixed allocation (captured graphs keep its address):
-      // 4M floats cover 64 rows of x at two blocks per multiprocessor on any current GPU.
-      if (!gemm_workspace_.defined()) {
-        gemm_workspace_ = at::empty({4 << 20}, x.options().dtype(at::kFloat));
-        gemm_counters_ = at::zeros({4096}, x.options().dtype(at::kInt));
-      }
-      a.workspace = gemm_workspace_.data_ptr<float>();
-      a.workspace_floats = gemm_workspace_.numel();
-      a.tile_counters = gemm_counters_.data_ptr<int>();
-      a.num_tile_counters = static_cast<int>(gemm_counters_.numel());
-    }
+    return true;
+  }
+
+  // The norm as the product's prologue, or, where the kernel takes no prologue for these arguments (the
+  // tensor-core form at 5-64 rows; norms other than RMSNorm), as its own kernel first, so that the
+  // epilogue stays fused: one extra kernel instead of the unfused chain. `normed` keeps that kernel's
+  // output alive until the product is launched. False: neither form takes the arguments.
+  bool PrepareNormedInput(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec, kernels::GemvArgs& a,
+                          at::Tensor& normed) const {
+    if (PrepareNorm(norm, spec, a) && kernels::GemvSupports(a)) return true;
+    a.norm_weight = nullptr;
+    if (!kernels::GemvSupports(a)) return false;
+    normed = Norm(x, norm, spec).contiguous();
+    a.x = normed.data_ptr();
     return true;
   }
 
@@ -512,7 +524,6 @@ class CudaLayerOps final : public LayerOps {
   }
 
   mutable at::Tensor split_counters_;
-  mutable at::Tensor gemm_workspace_, gemm_counters_;
   mutable std::vector<at::Tensor> outgrown_counters_;
 };
 
@@ -520,7 +531,10 @@ class CudaLayerOps final : public LayerOps {
 
 std::unique_ptr<LayerOps> MakeCudaLayerOps() { return std::make_unique<CudaLayerOps>(); }
 
-void SetCudaSkinnyGemm(bool enabled) { kernels::SetSkinnyMmaEnabled(enabled); }
+SkinnyGemm SetCudaSkinnyGemm(SkinnyGemm mode) {
+  static_assert(static_cast<int>(SkinnyGemm::kAll) == static_cast<int>(kernels::SkinnyMmaMode::kAll));
+  return static_cast<SkinnyGemm>(kernels::SetSkinnyMmaMode(static_cast<kernels::SkinnyMmaMode>(mode)));
+}
 
 at::Tensor CudaGreedyChoice(const at::Tensor& logits, const at::Tensor& ids) {
   if (!logits.is_cuda() || logits.scalar_type() != at::kFloat || logits.dim() != 2 || !logits.is_contiguous() ||

@@ -88,7 +88,7 @@ void FillPendingIds(at::Tensor& ids, const at::Tensor& source_rows, const at::Te
 
 #if !defined(BASALT_WITH_CUDA)
 std::unique_ptr<LayerOps> MakeCudaLayerOps() { return nullptr; }
-void SetCudaSkinnyGemm(bool) {}
+SkinnyGemm SetCudaSkinnyGemm(SkinnyGemm) { return SkinnyGemm::kOff; }
 void SetCudaDecodeAttention(int, int) {}
 void SetCudaAttentionEarlyRelease(bool) {}
 void SetCudaGemvEarlyOperands(bool) {}

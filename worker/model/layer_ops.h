@@ -71,8 +71,10 @@ std::unique_ptr<LayerOps> MakeTorchLayerOps();
 // The CUDA kernels (nullptr when this build has no CUDA).
 std::unique_ptr<LayerOps> MakeCudaLayerOps();
 
-// CUDA builds: the tensor-core skinny GEMM for 5-64 rows, off by default (worker/kernels/skinny_mma.h).
-void SetCudaSkinnyGemm(bool enabled);
+// CUDA builds: which products the tensor-core skinny GEMM (5-64 rows) takes: none, the measured-faster
+// shapes (the default), or every shape it supports (worker/kernels/skinny_mma.h). Returns the previous.
+enum class SkinnyGemm { kOff, kMeasured, kAll };
+SkinnyGemm SetCudaSkinnyGemm(SkinnyGemm mode);
 
 // The sampler's greedy choice for float logits [B, V]: [B, 2] float32 rows of {first index of the
 // maximum, its log-softmax}. On CUDA one kernel (worker/kernels/greedy.cu), elsewhere torch ops.
