@@ -100,14 +100,16 @@ void BenchDecodeAttention(basalt::model::LayerOps& ops) {
   }
 }
 
-// One batch-1 decode forward of the TinyLlama shape (22 layers of the five fused kernels, then the LM
-// head) at 256 tokens of context, 20 forwards per CUDA graph: the time per forward with each decode
-// attention form, and with attention left out (its cost inside the chain, where its neighbours overlap
-// it), against the weights' bytes at the copy bandwidth measured in the same run.
-void BenchDecodeChain(basalt::model::LayerOps& ops) {
+// One decode forward of the TinyLlama shape (22 layers, then the LM head) for `seqs` sequences at 256
+// tokens of context each, 20 forwards per CUDA graph: the time per forward with each decode attention
+// form, and with attention left out (its cost inside the chain, where its neighbours overlap it), against
+// the weights' bytes at the copy bandwidth measured in the same run. At one sequence the layer is the
+// GEMV's five fused kernels; from 5 sequences on cuBLAS with the small kernels between, or the tensor-core
+// skinny GEMM with the norm kernels.
+void BenchDecodeChain(basalt::model::LayerOps& ops, int seqs) {
   using namespace basalt::model;
   const int layers = 22, hidden = 2048, inter = 5632, heads = 32, kv_heads = 4, dim = 64, vocab = 32000;
-  const int block_size = 16, context = 256, blocks = context / block_size + 1;
+  const int block_size = 16, context = 256, seq_blocks = context / block_size + 1, blocks = seqs * seq_blocks;
   auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
   auto longs = at::TensorOptions().dtype(at::kLong).device(at::kCUDA);
   auto weight = [&](int64_t n, int64_t k) { return LinearWeights{at::randn({n, k}, bf16) * 0.02, {}, {}}; };
@@ -134,26 +136,32 @@ void BenchDecodeChain(basalt::model::LayerOps& ops) {
   RopeSpec rope;
   rope.rotary_dim = dim;
   const RotaryEmbedding rotary(rope, dim, 4096, at::kCUDA);
-  AttentionBatch batch;
-  batch.query_start = {0, 1};
-  batch.context_lens = {context};
-  batch.block_tables.emplace_back();
-  for (int i = 0; i < blocks; ++i) batch.block_tables[0].push_back(i);
-  batch.positions = at::full({1}, context - 1, longs);
-  batch.slot_mapping = at::full({1}, context - 1, longs);
-  batch.block_table_tensor = at::arange(blocks, at::TensorOptions().dtype(at::kInt)).view({1, blocks}).to(at::kCUDA);
-  batch.context_lens_tensor = at::full({1}, context, at::TensorOptions().dtype(at::kInt).device(at::kCUDA));
+  AttentionBatch batch;  // sequence s owns blocks [s * seq_blocks, (s + 1) * seq_blocks)
+  batch.query_start = {0};
+  std::vector<int64_t> slots;
+  for (int s = 0; s < seqs; ++s) {
+    batch.query_start.push_back(s + 1);
+    batch.context_lens.push_back(context);
+    batch.block_tables.emplace_back();
+    for (int i = 0; i < seq_blocks; ++i) batch.block_tables[s].push_back(s * seq_blocks + i);
+    slots.push_back(static_cast<int64_t>(s) * seq_blocks * block_size + context - 1);
+  }
+  batch.positions = at::full({seqs}, context - 1, longs);
+  batch.slot_mapping = at::tensor(slots, at::TensorOptions().dtype(at::kLong)).to(at::kCUDA);
+  batch.block_table_tensor =
+      at::arange(blocks, at::TensorOptions().dtype(at::kInt)).view({seqs, seq_blocks}).to(at::kCUDA);
+  batch.context_lens_tensor = at::full({seqs}, context, at::TensorOptions().dtype(at::kInt).device(at::kCUDA));
   batch.decode_only = true;
   const AttentionParams params{heads, kv_heads, dim, 0, std::nullopt, 0, {}};
   const NormSpec spec{NormType::kRmsNorm, 1e-5, false, false};
-  const at::Tensor start = at::randn({1, hidden}, bf16);
+  const at::Tensor start = at::randn({seqs, hidden}, bf16);
   at::Tensor residual = start.clone();
-  const at::Tensor greedy_ids = at::empty({1}, longs);
+  const at::Tensor greedy_ids = at::empty({seqs}, longs);
   auto forward = [&](bool attention) {
     residual.copy_(start);
     for (Layer& l : stack) {
       at::Tensor q = ops.NormQkvRotaryCacheWrite(residual, l.input_norm, spec, l.qkv, params, &rotary, batch, l.k, l.v);
-      at::Tensor mixed = attention ? ops.Attention(q, l.k, l.v, batch, params) : q.reshape({1, heads * dim});
+      at::Tensor mixed = attention ? ops.Attention(q, l.k, l.v, batch, params) : q.reshape({seqs, heads * dim});
       ops.LinearAddInto(mixed, l.o, residual);
       ops.LinearAddInto(ops.NormGatedLinear(residual, l.post_norm, spec, l.gate_up, Activation::kSilu), l.down, residual);
     }
@@ -173,8 +181,8 @@ void BenchDecodeChain(basalt::model::LayerOps& ops) {
   copy_end.synchronize();
   const double copy_gbs = 2.0 * src.nbytes() * 20 / (copy_start.elapsed_time(copy_end) * 1e6);
   const double roofline_us = weight_bytes / copy_gbs / 1e3;
-  std::printf("\ndecode chain, batch 1, context %d: weights %.2f GB, copy %.0f GB/s -> roofline %.0f us (%.0f tok/s)\n",
-              context, weight_bytes / 1e9, copy_gbs, roofline_us, 1e6 / roofline_us);
+  std::printf("\ndecode chain, batch %d, context %d: weights %.2f GB, copy %.0f GB/s -> roofline %.0f us (%.0f tok/s)\n",
+              seqs, context, weight_bytes / 1e9, copy_gbs, roofline_us, seqs * 1e6 / roofline_us);
   std::printf("%-48s %10s %10s %10s\n", "variant", "us", "tok/s", "roofline");
   // The library's shared-memory split (SetCudaSharedMemoryCarveout returns the setting it replaces).
   const int carveout = SetCudaSharedMemoryCarveout(-1);
@@ -186,8 +194,15 @@ void BenchDecodeChain(basalt::model::LayerOps& ops) {
     bool early_release;      // SetCudaAttentionEarlyRelease
     bool late_operands;      // SetCudaGemvEarlyOperands(false)
     int carveout;            // SetCudaSharedMemoryCarveout
+    SkinnyGemm skinny = SkinnyGemm::kMeasured;  // SetCudaSkinnyGemm
   };
-  for (const Variant& v : std::vector<Variant>{{"default", true, 0, -1, false, false, carveout},
+  const std::vector<Variant> batched = {
+      {"default", true, 0, -1, false, false, carveout},
+      {"cuBLAS for every product", true, 0, -1, false, false, carveout, SkinnyGemm::kOff},
+      {"tensor-core skinny GEMM for every product", true, 0, -1, false, false, carveout, SkinnyGemm::kAll},
+      {"no attention", false, 0, -1, false, false, carveout},
+      {"no attention, cuBLAS for every product", false, 0, -1, false, false, carveout, SkinnyGemm::kOff}};
+  const std::vector<Variant> single = {{"default", true, 0, -1, false, false, carveout},
                                                {"shared memory split: the driver's, per kernel", true, 0, -1, false, false, -1},
                                                {"shared memory split 28% (64 KB)", true, 0, -1, false, false, 28},
                                                {"shared memory split 100% (228 KB)", true, 0, -1, false, false, 100},
@@ -196,14 +211,17 @@ void BenchDecodeChain(basalt::model::LayerOps& ops) {
                                                {"split protocol, splits of 64", true, 64, 0, false, false, carveout},
                                                {"clusters of 8", true, 0, 8, false, false, carveout},
                                                {"no attention", false, 0, -1, false, false, carveout},
-                                               {"no attention, the driver's split", false, 0, -1, false, false, -1}}) {
+                                               {"no attention, the driver's split", false, 0, -1, false, false, -1}};
+  for (const Variant& v : seqs == 1 ? single : batched) {
+    SetCudaSkinnyGemm(v.skinny);
     SetCudaDecodeAttention(v.partition, v.cluster);
     SetCudaAttentionEarlyRelease(v.early_release);
     SetCudaGemvEarlyOperands(!v.late_operands);
     SetCudaSharedMemoryCarveout(v.carveout);
     const double us = MedianMs([&](int) { forward(v.attention); }, 10) * 1e3;
-    std::printf("%-48s %10.1f %10.0f %10.2f\n", v.name, us, 1e6 / us, roofline_us / us);
+    std::printf("%-48s %10.1f %10.0f %10.2f\n", v.name, us, seqs * 1e6 / us, roofline_us / us);
   }
+  SetCudaSkinnyGemm(SkinnyGemm::kMeasured);
   SetCudaSharedMemoryCarveout(carveout);
   SetCudaDecodeAttention(0, -1);
   SetCudaAttentionEarlyRelease(false);
@@ -217,8 +235,8 @@ int main() {
   auto ops = basalt::model::MakeCudaLayerOps();
   auto torch_ops = basalt::model::MakeTorchLayerOps();
   auto bf16 = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
-  std::printf("%-26s %4s %12s %12s %10s %10s %10s %10s\n", "linear [N x K]", "M", "torch us", "basalt us", "torch GB/s",
-              "basalt GB/s", "int8 us", "int8 GB/s");
+  std::printf("%-26s %4s %12s %12s %10s %10s %10s %10s %10s\n", "linear [N x K]", "M", "torch us", "basalt us",
+              "torch GB/s", "basalt GB/s", "int8 us", "int8 GB/s", "mma us");
   const std::vector<std::pair<int64_t, int64_t>> shapes = {{2560, 2048}, {2048, 2048}, {11264, 2048}, {2048, 5632},
                                                           {32000, 2048}};
   for (auto [n, k] : shapes) {
@@ -234,13 +252,23 @@ int main() {
       const double t_torch = MedianMs([&](int i) { torch_ops->Linear(x, weights[i % copies]); });
       const double t_ours = MedianMs([&](int i) { ops->Linear(x, weights[i % copies]); });
       const double t_int8 = MedianMs([&](int i) { ops->Linear(x, int8_weights[i % copies]); });
+      // "basalt" is what serving runs (the GEMV, the skinny GEMM's measured shapes, else cuBLAS); the
+      // tensor-core skinny GEMM (5-64 rows) at every shape apart.
+      using basalt::model::SkinnyGemm;
+      double t_mma = std::nan("");
+      if (m > 4) {
+        basalt::model::SetCudaSkinnyGemm(SkinnyGemm::kAll);
+        t_mma = MedianMs([&](int i) { ops->Linear(x, weights[i % copies]); });
+        basalt::model::SetCudaSkinnyGemm(SkinnyGemm::kMeasured);
+      }
       const double bytes = static_cast<double>(n) * k * 2, int8_bytes = static_cast<double>(n) * (k + 4);
-      std::printf("%-26s %4ld %12.1f %12.1f %10.0f %10.0f %10.1f %10.0f\n",
+      std::printf("%-26s %4ld %12.1f %12.1f %10.0f %10.0f %10.1f %10.0f %10.1f\n",
                   (std::to_string(n) + " x " + std::to_string(k)).c_str(), static_cast<long>(m), t_torch * 1e3,
-                  t_ours * 1e3, bytes / t_torch / 1e6, bytes / t_ours / 1e6, t_int8 * 1e3, int8_bytes / t_int8 / 1e6);
+                  t_ours * 1e3, bytes / t_torch / 1e6, bytes / t_ours / 1e6, t_int8 * 1e3, int8_bytes / t_int8 / 1e6,
+                  t_mma * 1e3);
     }
   }
   BenchDecodeAttention(*ops);
-  BenchDecodeChain(*ops);
+  for (int seqs : {1, 8, 16, 32}) BenchDecodeChain(*ops, seqs);
   return 0;
 }
