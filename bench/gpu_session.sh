@@ -7,7 +7,11 @@
 #   bench/gpu_session.sh [STEPS]    STEPS: comma list of build,tests,kernels,bench,profile,ab (default all)
 # Environment: CONC (1,32,128), PROMPTS (128), BUILD (/tmp/b), AB_ENV (ASYNC_DECODE=off), AB_CONC,
 # NCU_SKINNY=1 (ncu of the skinny GEMM), SASS_STATS=0 (skip the ~80 s per-kernel SASS counts), KERNELS_AB_ENV
-# (the kernel bench again with this environment), REQUESTS (requests per stream, run_gpu_bench.sh).
+# (the kernel bench again with this environment), REQUESTS (requests per stream, run_gpu_bench.sh),
+# BASELINE (a baseline.json of an earlier run: skips the ~50 s transformers measurement), TARGETS (what to
+# build; default all five).
+# Filter its output with `grep --line-buffered`: a call cut short (timeout, device budget) returns only
+# what reached the pipe's end, and a buffered grep holds all of it.
 set -uo pipefail
 steps=${1:-build,tests,kernels,bench,profile,ab}
 out=${OUT:-/tmp/session-out}
@@ -33,7 +37,7 @@ if has build; then
   stamp "build"
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBASALT_BUILD_FUZZERS=OFF -DICU_ROOT=/tmp/deb/usr -DCMAKE_LIBRARY_ARCHITECTURE=x86_64-linux-gnu > $logs/cmake.log 2>&1 || {
     tail -30 $logs/cmake.log; exit 1; }
-  cmake --build "$build" -j16 --target basalt-worker basalt-gateway basalt-bench basalt-kernel-bench worker_cuda_tests \
+  cmake --build "$build" -j16 --target ${TARGETS:-basalt-worker basalt-gateway basalt-bench basalt-kernel-bench worker_cuda_tests} \
     > $logs/build.log 2>&1 || { grep -E "error|Error" $logs/build.log | head -40; exit 1; }
   stamp "built"
   [ "${SASS_STATS:-1}" = 0 ] || for o in "$build"/worker/CMakeFiles/basalt_kernels.dir/kernels/*.o; do
