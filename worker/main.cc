@@ -30,7 +30,7 @@ ABSL_FLAG(int64_t, kv_cache_bytes, 0, "KV cache size in bytes (default: from fre
 ABSL_FLAG(std::string, chat_template, "", "Jinja chat template file overriding the tokenizer's");
 ABSL_FLAG(bool, enforce_eager, false, "do not replay decode steps from CUDA graphs");
 ABSL_FLAG(std::string, async_decode, "auto",
-          "launch each decode step (no penalties) before the previous one's tokens reach the host: auto (on a GPU), on, off");
+          "launch each decode step before the previous one's tokens reach the host: auto (on a GPU), on, off");
 ABSL_FLAG(bool, enable_prefix_caching, true, "reuse the KV cache of common prompt prefixes (whole blocks)");
 ABSL_FLAG(int, cpu_threads, 0, "threads for CPU math (0: torch's default, one OpenBLAS thread)");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error");

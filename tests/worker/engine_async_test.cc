@@ -2,7 +2,7 @@
 // models with async_decode "on": the same tokens, text, logprobs and finish reasons for mixed
 // workloads (stops seen a step late, min_tokens switching a request from the synchronous path to the
 // asynchronous one, seeded sampling with filters, bias and top logprobs next to greedy rows, penalties
-// on the synchronous path), under preemption, after cancellation, and for
+// counting a token still on the device), under preemption, after cancellation, and for
 // an encoder-decoder model (BART: its forced EOS as the last token also takes the synchronous path). The engine's counters show that the asynchronous path really ran.
 #include <gtest/gtest.h>
 
@@ -97,11 +97,15 @@ std::vector<GenerationRequest> MixedWorkload(Engine& reference) {
   filtered.params.top_logprobs = 3;
   filtered.params.sampling.logit_bias = {{ids[3], 5.0f}};
   requests.push_back(filtered);
-  // A frequency penalty counts the tokens so far: its steps run synchronously.
+  // Penalties count the tokens so far, the latest of which is still on the device when a step runs ahead.
   GenerationRequest penalized = sampled;
   penalized.params.sampling.frequency_penalty = 0.5f;
   penalized.params.sampling.seed = 7;
   requests.push_back(penalized);
+  GenerationRequest repetition = Greedy("Call me Ishmael.", 24);
+  repetition.params.sampling.repetition_penalty = 1.3f;
+  repetition.params.logprobs = true;
+  requests.push_back(repetition);
   GenerationRequest echo = Greedy("Whale", 12);
   echo.params.echo_prompt = true;
   echo.params.logprobs = true;
@@ -150,14 +154,47 @@ TEST(EngineAsyncTest, SeededSamplingRunsAheadWithTheSameTokens) {
   ASSERT_TRUE(a.ok() && s.ok());
   ExpectSameChoices(*a, *s, "seeded sampling");
   EXPECT_GE(async->counters().async_steps, 38);  // every decode step after the prompt's
+  // Penalties run ahead too: each step counts its sequence's previous token from the device.
   GenerationRequest penalized = r;
   penalized.params.sampling.presence_penalty = 1.0f;
+  penalized.params.sampling.frequency_penalty = 0.7f;
+  penalized.params.sampling.repetition_penalty = 1.2f;
   const int64_t before = async->counters().async_steps;
   auto p = GenerateBlocking(*async, penalized);
   auto q = GenerateBlocking(*sync, penalized);
   ASSERT_TRUE(p.ok() && q.ok());
-  ExpectSameChoices(*p, *q, "presence penalty");
-  EXPECT_EQ(async->counters().async_steps, before);  // penalties take the synchronous path
+  ExpectSameChoices(*p, *q, "penalties");
+  EXPECT_GE(async->counters().async_steps, before + 38);
+  // The penalties change the choices (else the test above would not see a wrong count).
+  EXPECT_NE(Ids(p->choices[0]), Ids(s->choices[0]));
+}
+
+// A step ahead samples while its sequence's previous token is still on the device. A repetition penalty
+// below 1 multiplies the positive logits of the tokens seen so far (by 20 here), so the penalized greedy
+// output repeats its previous token where the plain one does not; a count that missed the token in
+// flight chooses differently (checked: it failed this test with the pending token left out).
+TEST(EngineAsyncTest, PenaltiesCountTheTokenStillInFlight) {
+  auto sync = MakeEngine("llama", "off");
+  auto async = MakeEngine("llama", "on");
+  ASSERT_NE(sync, nullptr);
+  ASSERT_NE(async, nullptr);
+  auto repeats = [](const std::vector<int32_t>& ids) {
+    int n = 0;
+    for (size_t i = 1; i < ids.size(); ++i) n += ids[i] == ids[i - 1];
+    return n;
+  };
+  GenerationRequest r = Greedy("The quick brown fox", 48);
+  auto plain = GenerateBlocking(*sync, r);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(repeats(Ids(plain->choices[0])), 0);
+  r.params.sampling.repetition_penalty = 0.05f;
+  const int64_t before = async->counters().async_steps;
+  auto a = GenerateBlocking(*async, r);
+  auto s = GenerateBlocking(*sync, r);
+  ASSERT_TRUE(a.ok() && s.ok());
+  EXPECT_GT(repeats(Ids(s->choices[0])), 0);
+  ExpectSameChoices(*a, *s, "repetition penalty below 1");
+  EXPECT_GE(async->counters().async_steps, before + 46);
 }
 
 TEST(EngineAsyncTest, PreemptedRequestsGiveTheSameTokens) {

@@ -1,5 +1,6 @@
 // The sampler's greedy shortcut (argmax and logprob computed with the logits, as CUDA graph steps do)
-// against its full path, and the rows that must not take it.
+// against its full path, the rows that must not take it, and penalties that count a token still on the
+// device (asynchronous decoding) as if it were in the row's history.
 #include "worker/engine/sampler.h"
 
 #include <gtest/gtest.h>
@@ -69,6 +70,38 @@ TEST_F(SamplerTest, RowsThatNeedMoreIgnoreTheShortcut) {
   }
   const auto out = sampler_.Sample(logits, with_top, wrong);
   for (int64_t r = 0; r < 3; ++r) EXPECT_EQ(out[r].id, argmax[r].item<int64_t>());
+}
+
+// Penalties over history + pending token equal penalties over the history with that token appended; rows
+// without a pending token (pending_row -1) are unaffected by the pending ids.
+TEST_F(SamplerTest, PenaltiesCountThePendingToken) {
+  at::manual_seed(5);
+  const at::Tensor logits = at::randn({3, 1000}) * 4;
+  SamplingOptions options;
+  options.repetition_penalty = 1.5f;
+  options.frequency_penalty = 0.8f;
+  options.presence_penalty = 0.3f;
+  const std::vector<int32_t> prompt_and_output = {5, 6, 7, 8};
+  std::vector<std::vector<int32_t>> appended = {{5, 6, 7, 8, 41}, {5, 6, 7, 8, 7}, {5, 6, 7, 8}};
+  std::vector<SamplingRow> pending_rows(3), full_rows(3);
+  for (int r = 0; r < 3; ++r) {
+    for (auto* row : {&pending_rows[r], &full_rows[r]}) {
+      row->options = &options;
+      row->num_prompt_tokens = 2;
+    }
+    pending_rows[r].tokens = &prompt_and_output;
+    full_rows[r].tokens = &appended[r];
+  }
+  // The previous step's ids: rows 0 and 1 take 41 and 7 from rows 2 and 0 of it; row 2 has no pending token.
+  const at::Tensor pending_ids = at::tensor(std::vector<int64_t>{7, 999, 41}, at::kLong);
+  pending_rows[0].pending_row = 2;
+  pending_rows[1].pending_row = 0;
+  const at::Tensor got = sampler_.ApplyPenalties(logits.clone(), pending_rows, pending_ids);
+  const at::Tensor want = sampler_.ApplyPenalties(logits.clone(), full_rows);
+  EXPECT_TRUE(at::allclose(got, want)) << (got - want).abs().max().item<float>();
+  // The pending token moved the logits (so the comparison above can fail).
+  EXPECT_FALSE(at::allclose(got, sampler_.ApplyPenalties(logits.clone(), pending_rows)));
+  EXPECT_NE(got[0][41].item<float>(), logits[0][41].item<float>());
 }
 
 }  // namespace

@@ -240,7 +240,7 @@ void EngineImpl::Step() {
                        (IsContrastive(*request) && is_main && chunk.start < prompt_len);
   }
   if (std::vector<SamplingRow> rows; CanRunAsync(plan, all_positions, &rows)) {
-    LaunchAsync(plan, all_positions, rows);
+    LaunchAsync(plan, all_positions, std::move(rows));
     return;
   }
   if (inflight_) {

@@ -70,7 +70,7 @@ struct ModelDescription {
 // Running totals of the engine loop, for operators and tests.
 struct EngineCounters {
   int64_t steps = 0;           // forward passes
-  int64_t async_steps = 0;     // of them, greedy decode steps run ahead of their tokens (async_decode)
+  int64_t async_steps = 0;     // of them, decode steps run ahead of their tokens (async_decode)
   int64_t discarded_rows = 0;  // rows of asynchronous steps whose sequence had stopped a step earlier
   int64_t preemptions = 0;     // sequences preempted for lack of KV blocks (recomputed later)
 };

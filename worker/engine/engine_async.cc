@@ -1,4 +1,4 @@
-// Asynchronous decoding (vLLM's async scheduling, for decode steps without penalties). A synchronous step leaves
+// Asynchronous decoding (vLLM's async scheduling, for decode steps). A synchronous step leaves
 // the device idle while the host copies the choices back, records them, reports outputs and stages the
 // next step's inputs: ~50 µs per step at batch 1, ~0.5 ms at ~100 sequences. Here step N+1 is scheduled
 // and launched, and its tokens sampled on the device (greedy inside the CUDA graph, or the sampler's
@@ -6,7 +6,8 @@
 // device feeds into N+1's inputs itself (PendingTokens); then the host waits for N's choices and records
 // them while N+1 runs. Stops are therefore seen one step late: a sequence that stopped at N has a row in
 // N+1, which is discarded (its KV write lands in blocks freed after N+1 was queued; the stream orders
-// any later use of them after it).
+// any later use of them after it). Penalties count a sequence's in-flight token from N's device ids too
+// (SamplingRow::pending_row), so penalized rows run ahead as well.
 #include <c10/core/impl/VirtualGuardImpl.h>
 
 #include <algorithm>
@@ -33,7 +34,6 @@ bool EngineImpl::CanRunAsync(const StepPlan& plan, const std::vector<bool>& all_
     }
     // Counting the tokens still in flight before this step's.
     sampling_rows->push_back(RowFor(seq));
-    if (!Sampler::CanSampleAhead(sampling_rows->back())) return false;
   }
   return true;
 }
@@ -48,7 +48,7 @@ bool EngineImpl::InFlightAllEnding() const {
 }
 
 void EngineImpl::LaunchAsync(const StepPlan& plan, const std::vector<bool>& all_positions,
-                             const std::vector<SamplingRow>& sampling_rows) {
+                             std::vector<SamplingRow> sampling_rows) {
   PendingTokens pending;
   if (inflight_) {
     std::unordered_map<const Sequence*, int64_t> row_of;
@@ -75,6 +75,8 @@ void EngineImpl::LaunchAsync(const StepPlan& plan, const std::vector<bool>& all_
 
   InFlightStep step;
   for (const SamplingRow& row : sampling_rows) step.top_logprobs.push_back(row.top_logprobs);
+  // A row's latest token may still be on the device: the penalties take it from there.
+  for (size_t r = 0; r < pending.rows.size(); ++r) sampling_rows[r].pending_row = pending.rows[r];
   at::Tensor sampled;
   if (std::all_of(sampling_rows.begin(), sampling_rows.end(), Sampler::IsPlainGreedy)) {
     step.ids = logits.greedy_ids;
@@ -84,7 +86,7 @@ void EngineImpl::LaunchAsync(const StepPlan& plan, const std::vector<bool>& all_
       sampled = model::GreedyChoice(logits.logits.to(at::kFloat).contiguous(), step.ids);
     }
   } else {
-    sampled = sampler_->SampleOnDevice(logits.logits, sampling_rows);
+    sampled = sampler_->SampleOnDevice(logits.logits, sampling_rows, pending.ids);
     step.ids = sampled.select(1, 0).to(at::kLong).contiguous();
   }
   const at::Device device = sampled.device();

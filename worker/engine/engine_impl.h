@@ -89,13 +89,13 @@ class EngineImpl final : public Engine {
     std::vector<int> top_logprobs;  // per row
     std::optional<c10::Event> copied;
   };
-  // True when the plan is a pure decode step whose rows can be sampled on the device (no penalties: the
-  // only kind launched ahead); `sampling_rows` gets the chunks' rows for LaunchAsync.
+  // True when the plan is a pure decode step whose rows can be sampled on the device (the only kind
+  // launched ahead); `sampling_rows` gets the chunks' rows for LaunchAsync.
   bool CanRunAsync(const StepPlan& plan, const std::vector<bool>& all_positions,
                    std::vector<SamplingRow>* sampling_rows);
   // Launches the plan with the in-flight step's choices as its pending tokens, then collects that step.
   void LaunchAsync(const StepPlan& plan, const std::vector<bool>& all_positions,
-                   const std::vector<SamplingRow>& sampling_rows);
+                   std::vector<SamplingRow> sampling_rows);
   // Waits for the in-flight step's choices and records them (stops, outputs, reports).
   void CollectInFlight();
   // Before a synchronous step planned while a step was in flight: collects it (the plan's in-flight

@@ -29,7 +29,8 @@ at::Tensor LogSoftmax(const at::Tensor& logits) { return at::log_softmax(logits.
 Sampler::Sampler(int vocab_size, std::vector<int32_t> eos_token_ids)
     : vocab_size_(vocab_size), eos_token_ids_(std::move(eos_token_ids)) {}
 
-at::Tensor Sampler::ApplyPenalties(at::Tensor logits, const std::vector<SamplingRow>& rows) const {
+at::Tensor Sampler::ApplyPenalties(at::Tensor logits, const std::vector<SamplingRow>& rows,
+                                   const at::Tensor& pending_ids) const {
   const int64_t batch = static_cast<int64_t>(rows.size());
   const at::Device device = logits.device();
   const int64_t vocab = logits.size(1);
@@ -63,7 +64,14 @@ at::Tensor Sampler::ApplyPenalties(at::Tensor logits, const std::vector<Sampling
   }
   if (!any_repetition && !any_frequency) return ForceTokens(logits, rows);
 
-  // Token histories padded with `vocab` (an extra column that is dropped).
+  // Token histories padded with `vocab` (an extra column that is dropped); a row's pending token (an
+  // output token still on the device) is one more column, gathered there.
+  std::vector<int64_t> pending_rows;
+  bool any_pending = false;
+  for (const auto& row : rows) {
+    pending_rows.push_back(pending_ids.defined() ? row.pending_row : -1);
+    any_pending |= pending_rows.back() >= 0;
+  }
   auto padded = [&](bool output_only) {
     size_t longest = 1;
     for (const auto& row : rows) longest = std::max(longest, row.tokens->size());
@@ -72,7 +80,12 @@ at::Tensor Sampler::ApplyPenalties(at::Tensor logits, const std::vector<Sampling
       const auto& t = *rows[r].tokens;
       for (size_t i = output_only ? rows[r].num_prompt_tokens : 0; i < t.size(); ++i) ids[r * longest + i] = t[i];
     }
-    return ToDevice(ids, at::kLong, device).view({batch, static_cast<int64_t>(longest)});
+    at::Tensor history = ToDevice(ids, at::kLong, device).view({batch, static_cast<int64_t>(longest)});
+    if (!any_pending) return history;
+    at::Tensor rows_tensor = ToDevice(pending_rows, at::kLong, device);
+    at::Tensor latest = at::where(rows_tensor >= 0, pending_ids.index_select(0, rows_tensor.clamp_min(0)),
+                                  at::full_like(rows_tensor, vocab));
+    return at::cat({history, latest.unsqueeze(1)}, 1);
   };
   if (any_repetition) {
     // transformers' RepetitionPenaltyLogitsProcessor: every token seen in prompt or output.
@@ -162,11 +175,6 @@ bool Sampler::IsPlainGreedy(const SamplingRow& row) {
          o.presence_penalty == 0.0f && !row.suppress_stop_tokens && row.forced_token < 0 && row.top_logprobs == 0;
 }
 
-bool Sampler::CanSampleAhead(const SamplingRow& row) {
-  const SamplingOptions& o = *row.options;
-  return o.repetition_penalty == 1.0f && o.frequency_penalty == 0.0f && o.presence_penalty == 0.0f;
-}
-
 std::vector<SampledToken> Sampler::Sample(const at::Tensor& logits_in, const std::vector<SamplingRow>& rows,
                                           const at::Tensor& greedy) const {
   const int64_t batch = static_cast<int64_t>(rows.size());
@@ -178,12 +186,13 @@ std::vector<SampledToken> Sampler::Sample(const at::Tensor& logits_in, const std
   return ReadSampled(SampleOnDevice(logits_in, rows).to(at::kCPU), top_logprobs);
 }
 
-at::Tensor Sampler::SampleOnDevice(const at::Tensor& logits_in, const std::vector<SamplingRow>& rows) const {
+at::Tensor Sampler::SampleOnDevice(const at::Tensor& logits_in, const std::vector<SamplingRow>& rows,
+                                   const at::Tensor& pending_ids) const {
   const int64_t batch = static_cast<int64_t>(rows.size());
   const at::Device device = logits_in.device();
   at::Tensor logits = logits_in.to(at::kFloat);
   at::Tensor raw_logprobs = at::log_softmax(logits, -1);
-  logits = ApplyPenalties(logits, rows);
+  logits = ApplyPenalties(logits, rows, pending_ids);
 
   bool any_random = false;
   for (const auto& row : rows) any_random |= row.options->temperature > 0.0f;

@@ -18,6 +18,10 @@ struct SamplingRow {
   const SamplingOptions* options = nullptr;
   const std::vector<int32_t>* tokens = nullptr;  // prompt + generated so far (for penalties)
   int num_prompt_tokens = 0;
+  // Asynchronous decoding: the row of this sequence's latest output token in the pending ids given to
+  // SampleOnDevice / ApplyPenalties (the previous step's choices, still on the device and not in
+  // `tokens`), or -1 when `tokens` is complete.
+  int64_t pending_row = -1;
   bool suppress_stop_tokens = false;             // min_tokens not reached yet
   const std::vector<int32_t>* stop_token_ids = nullptr;  // with EOS ids, suppressed while above is set
   at::Generator* generator = nullptr;            // seeded generator, or nullptr for the default one
@@ -43,17 +47,17 @@ class Sampler {
 
   // Sample without the copy to the host: float32 [rows, 2 + 2k] of {id, its raw logprob, k top ids, their
   // logprobs} (k: the largest top_logprobs of the rows), on the logits' device; ReadSampled reads a host
-  // copy of it (each row's top_logprobs given). Penalties read the rows' token histories, which must
-  // then be complete on the host.
-  at::Tensor SampleOnDevice(const at::Tensor& logits, const std::vector<SamplingRow>& rows) const;
+  // copy of it (each row's top_logprobs given). Penalties count each row's `tokens` plus, where its
+  // pending_row is set, pending_ids[pending_row] (int64 on the logits' device): so a row is sampled
+  // before its latest token reaches the host, without waiting for the device.
+  at::Tensor SampleOnDevice(const at::Tensor& logits, const std::vector<SamplingRow>& rows,
+                            const at::Tensor& pending_ids = at::Tensor()) const;
   static std::vector<SampledToken> ReadSampled(const at::Tensor& sampled, const std::vector<int>& top_logprobs);
-  // True when the row can be sampled before its sequence's latest tokens reach the host: no repetition,
-  // frequency or presence penalty (they count the tokens so far).
-  static bool CanSampleAhead(const SamplingRow& row);
 
   // The logits processors alone (logit bias, min_tokens suppression, penalties), for strategies that
-  // choose tokens themselves (contrastive search).
-  at::Tensor ApplyPenalties(at::Tensor logits, const std::vector<SamplingRow>& rows) const;
+  // choose tokens themselves (contrastive search); pending_ids as for SampleOnDevice.
+  at::Tensor ApplyPenalties(at::Tensor logits, const std::vector<SamplingRow>& rows,
+                            const at::Tensor& pending_ids = at::Tensor()) const;
 
   // True when the row's token is the raw argmax and nothing but its logprob is reported.
   static bool IsPlainGreedy(const SamplingRow& row);
