@@ -2,7 +2,8 @@
 // models with async_decode "on": the same tokens, text, logprobs and finish reasons for mixed
 // workloads (stops seen a step late, min_tokens switching a request from the synchronous path to the
 // asynchronous one, seeded sampling with filters, bias and top logprobs next to greedy rows, penalties
-// counting a token still on the device), under preemption, after cancellation, and for
+// counting a token still on the device, n and best_of candidates after their fork), under preemption,
+// after cancellation, and for
 // an encoder-decoder model (BART: its forced EOS as the last token also takes the synchronous path). The engine's counters show that the asynchronous path really ran.
 #include <gtest/gtest.h>
 
@@ -106,6 +107,17 @@ std::vector<GenerationRequest> MixedWorkload(Engine& reference) {
   repetition.params.sampling.repetition_penalty = 1.3f;
   repetition.params.logprobs = true;
   requests.push_back(repetition);
+  // Candidates (n, best_of) fork when the prompt is sampled, then run ahead like single sequences.
+  GenerationRequest choices = sampled;
+  choices.params.n = 3;
+  choices.params.sampling.seed = 8;
+  choices.params.logprobs = true;
+  requests.push_back(choices);
+  GenerationRequest best_of = choices;
+  best_of.params.n = 2;
+  best_of.params.best_of = 4;
+  best_of.params.sampling.seed = 9;
+  requests.push_back(best_of);
   GenerationRequest echo = Greedy("Whale", 12);
   echo.params.echo_prompt = true;
   echo.params.logprobs = true;
@@ -167,6 +179,15 @@ TEST(EngineAsyncTest, SeededSamplingRunsAheadWithTheSameTokens) {
   EXPECT_GE(async->counters().async_steps, before + 38);
   // The penalties change the choices (else the test above would not see a wrong count).
   EXPECT_NE(Ids(p->choices[0]), Ids(s->choices[0]));
+  // Three candidates fork at the prompt's step, then every step of the three runs ahead.
+  GenerationRequest forked = r;
+  forked.params.n = 3;
+  const int64_t before_fork = async->counters().async_steps;
+  auto f = GenerateBlocking(*async, forked);
+  auto g = GenerateBlocking(*sync, forked);
+  ASSERT_TRUE(f.ok() && g.ok());
+  ExpectSameChoices(*f, *g, "n = 3");
+  EXPECT_GE(async->counters().async_steps, before_fork + 38);
 }
 
 // A step ahead samples while its sequence's previous token is still on the device. A repetition penalty

@@ -28,8 +28,11 @@ bool EngineImpl::CanRunAsync(const StepPlan& plan, const std::vector<bool>& all_
     Sequence* seq = chunk.seq;
     const RequestState& request = *seq->request;
     if (chunk.num_tokens != 1 || !chunk.sample || all_positions[c] || seq->num_inflight_tokens > 1) return false;
-    // Forks (n, best_of), contrastive search and prompt-only requests take the synchronous path.
-    if (request.num_candidates != 1 || IsContrastive(request) || request.request.params.stopping.prompt_only) {
+    // A request of several candidates (n, best_of) forks on the host when its prompt is sampled: that
+    // step, contrastive search and prompt-only requests take the synchronous path; forked candidates are
+    // sequences like any other.
+    if ((request.num_candidates != 1 && !request.forked) || IsContrastive(request) ||
+        request.request.params.stopping.prompt_only) {
       return false;
     }
     // Counting the tokens still in flight before this step's.
