@@ -150,6 +150,19 @@ TEST(EngineAsyncTest, MixedWorkloadMatchesTheSynchronousEngine) {
   EXPECT_GT(batched.discarded_rows, 0);
 }
 
+// Runs `r` on both engines: the same choices, and at least `min_ahead` more steps run ahead on `async`.
+CompletedRequest ExpectSameAhead(Engine& async, Engine& sync, const GenerationRequest& r, const std::string& what,
+                                 int64_t min_ahead) {
+  const int64_t before = async.counters().async_steps;
+  auto a = GenerateBlocking(async, r);
+  auto s = GenerateBlocking(sync, r);
+  EXPECT_TRUE(a.ok() && s.ok()) << what;
+  if (!a.ok() || !s.ok()) return {};
+  ExpectSameChoices(*a, *s, what);
+  EXPECT_GE(async.counters().async_steps, before + min_ahead) << what;
+  return std::move(*a);
+}
+
 TEST(EngineAsyncTest, SeededSamplingRunsAheadWithTheSameTokens) {
   auto sync = MakeEngine("llama", "off");
   auto async = MakeEngine("llama", "on");
@@ -161,33 +174,20 @@ TEST(EngineAsyncTest, SeededSamplingRunsAheadWithTheSameTokens) {
   r.params.sampling.seed = 21;
   r.params.logprobs = true;
   r.params.top_logprobs = 2;
-  auto a = GenerateBlocking(*async, r);
-  auto s = GenerateBlocking(*sync, r);
-  ASSERT_TRUE(a.ok() && s.ok());
-  ExpectSameChoices(*a, *s, "seeded sampling");
-  EXPECT_GE(async->counters().async_steps, 38);  // every decode step after the prompt's
-  // Penalties run ahead too: each step counts its sequence's previous token from the device.
+  // Every decode step after the prompt's (38 of 39) runs ahead, for one sequence, with penalties (each
+  // step counts its sequence's previous token from the device), and for three candidates forked at the
+  // prompt's step.
+  const CompletedRequest plain = ExpectSameAhead(*async, *sync, r, "seeded sampling", 38);
   GenerationRequest penalized = r;
   penalized.params.sampling.presence_penalty = 1.0f;
   penalized.params.sampling.frequency_penalty = 0.7f;
   penalized.params.sampling.repetition_penalty = 1.2f;
-  const int64_t before = async->counters().async_steps;
-  auto p = GenerateBlocking(*async, penalized);
-  auto q = GenerateBlocking(*sync, penalized);
-  ASSERT_TRUE(p.ok() && q.ok());
-  ExpectSameChoices(*p, *q, "penalties");
-  EXPECT_GE(async->counters().async_steps, before + 38);
-  // The penalties change the choices (else the test above would not see a wrong count).
-  EXPECT_NE(Ids(p->choices[0]), Ids(s->choices[0]));
-  // Three candidates fork at the prompt's step, then every step of the three runs ahead.
+  const CompletedRequest with_penalties = ExpectSameAhead(*async, *sync, penalized, "penalties", 38);
+  ASSERT_FALSE(plain.choices.empty() || with_penalties.choices.empty());
+  EXPECT_NE(Ids(with_penalties.choices[0]), Ids(plain.choices[0]));  // the penalties did change the choices
   GenerationRequest forked = r;
   forked.params.n = 3;
-  const int64_t before_fork = async->counters().async_steps;
-  auto f = GenerateBlocking(*async, forked);
-  auto g = GenerateBlocking(*sync, forked);
-  ASSERT_TRUE(f.ok() && g.ok());
-  ExpectSameChoices(*f, *g, "n = 3");
-  EXPECT_GE(async->counters().async_steps, before_fork + 38);
+  ExpectSameAhead(*async, *sync, forked, "n = 3", 38);
 }
 
 // A step ahead samples while its sequence's previous token is still on the device. A repetition penalty
@@ -209,13 +209,9 @@ TEST(EngineAsyncTest, PenaltiesCountTheTokenStillInFlight) {
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(repeats(Ids(plain->choices[0])), 0);
   r.params.sampling.repetition_penalty = 0.05f;
-  const int64_t before = async->counters().async_steps;
-  auto a = GenerateBlocking(*async, r);
-  auto s = GenerateBlocking(*sync, r);
-  ASSERT_TRUE(a.ok() && s.ok());
-  EXPECT_GT(repeats(Ids(s->choices[0])), 0);
-  ExpectSameChoices(*a, *s, "repetition penalty below 1");
-  EXPECT_GE(async->counters().async_steps, before + 46);
+  const CompletedRequest penalized = ExpectSameAhead(*async, *sync, r, "repetition penalty below 1", 46);
+  ASSERT_FALSE(penalized.choices.empty());
+  EXPECT_GT(repeats(Ids(penalized.choices[0])), 0);
 }
 
 TEST(EngineAsyncTest, PreemptedRequestsGiveTheSameTokens) {
