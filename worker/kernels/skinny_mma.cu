@@ -10,7 +10,7 @@
 //   of its mma fragments are that chunk's 8 values (mma.cuh), for A and B alike, so nothing goes through
 //   shared memory. 8 steps of W are loaded before any is used: at k = 2048 a block's whole share of W is
 //   requested at once, before the dependency wait (launch.cuh), as the GEMV does.
-// - x is read by every block (m / 8 times the bytes of W). Up to 16 rows a round's x is loaded into
+// - x is read by every block (m / 8 times the bytes of W). Up to 32 rows a round's x is loaded into
 //   registers at once; loaded one step ahead instead, each step waited one L2 round trip and the kernel
 //   ran 1.3-2x slower (H200: 2560 x 2048 at 8 rows 9.0 vs 5.7 us). The warps' sums meet in shared memory in
 //   a fixed order, so results do not depend on timing.
@@ -19,7 +19,6 @@
 // the 11264-row gate_up (17.2 vs 14.0) and the LM head. The first form of this kernel (64-row tiles of W,
 // 4 warps, split k over blocks with a workspace, the norm factored into the product) ran 2-10x slower than
 // cuBLAS (worker/kernels/NOTES.md).
-#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -54,18 +53,16 @@ __device__ __forceinline__ void PrefetchX(const T* __restrict__ x, int row, int 
 }
 
 // MT: m tiles of 16 rows of x; H: rows g and g + 8 of a tile (2), or row g only (1: m <= 8, so that the
-// zero half of the tile takes no registers). kUnroll: steps of a warp whose W is loaded before any is used.
-// Up to 16 rows all of a round's x goes into registers at once after the dependency wait (one L2 round trip
-// per round); from 17 rows that would not fit, so the round's x lines are prefetched into L1 and loaded one
-// step ahead of the products (measured slower: worker/kernels/NOTES.md). Blocks per multiprocessor: what
-// the registers allow without spilling.
+// zero half of the tile takes no registers). kUnroll: steps of a warp whose W is loaded before any is used
+// (8 at 16 rows, 4 from 17: the x fragments take the registers). Up to 32 rows all of a round's x goes into
+// registers at once after the dependency wait (one L2 round trip per round); from 33 rows that would not
+// fit, so the round's x lines are prefetched into L1 and loaded one step ahead of the products (measured
+// slower: worker/kernels/NOTES.md). Two blocks per multiprocessor: what the registers allow unspilled.
 template <int MT>
 __host__ __device__ constexpr int UnrollFor() { return MT == 1 ? 8 : 4; }
-template <int MT>
-__host__ __device__ constexpr int MinBlocksFor() { return 2; }
 
 template <typename T, int MT, int H>
-__global__ void __launch_bounds__(kThreads, MinBlocksFor<MT>()) SkinnyMmaKernel(const GemvArgs a, int pair) {
+__global__ void __launch_bounds__(kThreads, 2) SkinnyMmaKernel(const GemvArgs a, int pair) {
   constexpr int kUnroll = UnrollFor<MT>();
   constexpr bool kAtOnce = MT <= 2;
   AllowNextKernel();
