@@ -63,22 +63,26 @@ LinearWeights RandomLinear(int64_t n, int64_t k, bool int8, bool bias, const at:
 }
 
 // The LM head: norm prologue, float logits, the normalized rows as the hidden state; and without a norm.
+// int8 weights (an untied head under --quantization int8) with the hidden state wanted take the norm
+// kernel first (the GEMV writes normalized rows for 16-bit weights only).
 TEST_P(CudaOpsTest, LogitsHeadMatchesNormLinearAsFloat) {
   NormSpec spec{NormType::kRmsNorm, 1e-5, false, false};
   NormWeights norm{at::randn({1024}, opts()) * 0.3 + 1, {}};
-  for (int64_t m : {1, 3, 4, 9}) {  // 9: the norm kernel, then the tensor-core form with float logits
-    LinearWeights w = RandomLinear(9000, 1024, false, false, opts());  // 9000 rows: 4 rows per block
-    at::Tensor x = at::randn({m, 1024}, opts());
-    at::Tensor hidden, ref_hidden;
-    at::Tensor logits = cuda_->LogitsHead(x, &norm, spec, w, &hidden);
-    at::Tensor ref = torch_->LogitsHead(x, &norm, spec, w, &ref_hidden);
-    EXPECT_EQ(logits.scalar_type(), at::kFloat);
-    EXPECT_LT(RelativeError(logits, ref), Tolerance()) << "m " << m;
-    ASSERT_TRUE(hidden.defined());
-    EXPECT_LT(RelativeError(hidden, ref_hidden), Tolerance()) << "m " << m;
-    EXPECT_LT(RelativeError(cuda_->LogitsHead(x, nullptr, spec, w, nullptr), torch_->LogitsHead(x, nullptr, spec, w, nullptr)),
-              Tolerance())
-        << "no norm, m " << m;
+  for (bool int8 : {false, true}) {
+    for (int64_t m : {1, 3, 4, 9}) {  // 9: the norm kernel, then the tensor-core form with float logits
+      LinearWeights w = RandomLinear(9000, 1024, int8, false, opts());  // 9000 rows: 4 rows per block
+      at::Tensor x = at::randn({m, 1024}, opts());
+      at::Tensor hidden, ref_hidden;
+      at::Tensor logits = cuda_->LogitsHead(x, &norm, spec, w, &hidden);
+      at::Tensor ref = torch_->LogitsHead(x, &norm, spec, w, &ref_hidden);
+      EXPECT_EQ(logits.scalar_type(), at::kFloat);
+      EXPECT_LT(RelativeError(logits, ref), Tolerance()) << "m " << m << " int8 " << int8;
+      ASSERT_TRUE(hidden.defined()) << "m " << m << " int8 " << int8;
+      EXPECT_LT(RelativeError(hidden, ref_hidden), Tolerance()) << "m " << m << " int8 " << int8;
+      EXPECT_LT(RelativeError(cuda_->LogitsHead(x, nullptr, spec, w, nullptr), torch_->LogitsHead(x, nullptr, spec, w, nullptr)),
+                Tolerance())
+          << "no norm, m " << m << " int8 " << int8;
+    }
   }
 }
 

@@ -165,9 +165,10 @@ class CudaLayerOps final : public LayerOps {
         if (hidden != nullptr) *hidden = norm != nullptr ? normed : x;  // last: `x` may be *hidden
         return logits;
       }
-      // The tensor-core form (5-64 rows) takes no norm prologue: the norm kernel first.
+      // No prologue for these arguments (the tensor-core form at 5-64 rows; int8 weights with the
+      // normalized rows wanted): the norm kernel first, whose output is then the hidden state.
       a.normed_out = nullptr;
-      if (norm != nullptr && PrepareNormedInput(x, *norm, spec, a, normed)) {
+      if (norm != nullptr && PrepareSeparateNorm(x, *norm, spec, a, normed)) {
         at::Tensor logits = RunGemv(a, {x.size(0), a.n}, x.options().dtype(at::kFloat));
         if (hidden != nullptr) *hidden = normed;
         return logits;
@@ -328,6 +329,11 @@ class CudaLayerOps final : public LayerOps {
   bool PrepareNormedInput(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec, kernels::GemvArgs& a,
                           at::Tensor& normed) const {
     if (PrepareNorm(norm, spec, a) && kernels::GemvSupports(a)) return true;
+    return PrepareSeparateNorm(x, norm, spec, a, normed);
+  }
+  // The second form alone: `normed` = the norm kernel's output, the product's x.
+  bool PrepareSeparateNorm(const at::Tensor& x, const NormWeights& norm, const NormSpec& spec, kernels::GemvArgs& a,
+                           at::Tensor& normed) const {
     a.norm_weight = nullptr;
     if (!kernels::GemvSupports(a)) return false;
     normed = Norm(x, norm, spec).contiguous();
