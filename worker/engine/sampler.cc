@@ -72,6 +72,13 @@ at::Tensor Sampler::ApplyPenalties(at::Tensor logits, const std::vector<Sampling
     pending_rows.push_back(pending_ids.defined() ? row.pending_row : -1);
     any_pending |= pending_rows.back() >= 0;
   }
+  at::Tensor latest;  // [batch, 1]: each row's pending token, or the padding id
+  if (any_pending) {
+    at::Tensor rows_tensor = ToDevice(pending_rows, at::kLong, device);
+    latest = at::where(rows_tensor >= 0, pending_ids.index_select(0, rows_tensor.clamp_min(0)),
+                       at::full_like(rows_tensor, vocab))
+                 .unsqueeze(1);
+  }
   auto padded = [&](bool output_only) {
     size_t longest = 1;
     for (const auto& row : rows) longest = std::max(longest, row.tokens->size());
@@ -81,11 +88,7 @@ at::Tensor Sampler::ApplyPenalties(at::Tensor logits, const std::vector<Sampling
       for (size_t i = output_only ? rows[r].num_prompt_tokens : 0; i < t.size(); ++i) ids[r * longest + i] = t[i];
     }
     at::Tensor history = ToDevice(ids, at::kLong, device).view({batch, static_cast<int64_t>(longest)});
-    if (!any_pending) return history;
-    at::Tensor rows_tensor = ToDevice(pending_rows, at::kLong, device);
-    at::Tensor latest = at::where(rows_tensor >= 0, pending_ids.index_select(0, rows_tensor.clamp_min(0)),
-                                  at::full_like(rows_tensor, vocab));
-    return at::cat({history, latest.unsqueeze(1)}, 1);
+    return latest.defined() ? at::cat({history, latest}, 1) : history;
   };
   if (any_repetition) {
     // transformers' RepetitionPenaltyLogitsProcessor: every token seen in prompt or output.
