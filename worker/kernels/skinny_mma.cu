@@ -99,10 +99,12 @@ __global__ void __launch_bounds__(kThreads, 2) SkinnyMmaKernel(const GemvArgs a,
   const int steps = (k + kStep - 1) / kStep;
   bool waited = false;
   for (int first = warp; first < steps; first += kUnroll * kWarps) {
+    // This thread's k offset in the round's step u (warp steps interleave: first, first + kWarps, ...).
+    auto chunk_k = [&](int u) { return (first + u * kWarps) * kStep + t * 8; };
     uint4 wv[kUnroll];
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
-      const int kk = (first + u * kWarps) * kStep + t * 8;
+      const int kk = chunk_k(u);
       wv[u] = kk < k ? __ldcs(reinterpret_cast<const uint4*>(w_row + kk)) : make_uint4(0, 0, 0, 0);
     }
     // Weights are never written by a kernel: they go out before waiting for x (launch.cuh).
@@ -113,7 +115,7 @@ __global__ void __launch_bounds__(kThreads, 2) SkinnyMmaKernel(const GemvArgs a,
     if constexpr (kAtOnce) {
       uint4 xs[kUnroll][MT][2];
 #pragma unroll
-      for (int u = 0; u < kUnroll; ++u) load_x(xs[u], (first + u * kWarps) * kStep + t * 8);
+      for (int u = 0; u < kUnroll; ++u) load_x(xs[u], chunk_k(u));
 #pragma unroll
       for (int u = 0; u < kUnroll; ++u) {
         if (first + u * kWarps >= steps) break;
@@ -122,18 +124,18 @@ __global__ void __launch_bounds__(kThreads, 2) SkinnyMmaKernel(const GemvArgs a,
     } else {
 #pragma unroll
       for (int u = 0; u < kUnroll; ++u) {
-        const int kk = (first + u * kWarps) * kStep + t * 8;
+        const int kk = chunk_k(u);
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
           for (int h = 0; h < H; ++h) PrefetchX(x, mt * 16 + g + 8 * h, m, k, kk);
       }
       uint4 xv[MT][2], next[MT][2];
-      load_x(xv, first * kStep + t * 8);
+      load_x(xv, chunk_k(0));
 #pragma unroll
       for (int u = 0; u < kUnroll; ++u) {
         if (first + u * kWarps >= steps) break;
-        if (u + 1 < kUnroll) load_x(next, (first + (u + 1) * kWarps) * kStep + t * 8);
+        if (u + 1 < kUnroll) load_x(next, chunk_k(u + 1));
         multiply(wv[u], xv);
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt) {
