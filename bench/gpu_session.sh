@@ -6,7 +6,7 @@
 # $OUT/session.tar.gz and a short summary is printed last. Run from the checkout root with .gpu-debs carried:
 #   bench/gpu_session.sh [STEPS]    STEPS: comma list of build,tests,kernels,bench,profile,ab (default all)
 # Environment: CONC (1,32,128), PROMPTS (128), BUILD (/tmp/b), AB_ENV (ASYNC_DECODE=off), AB_CONC,
-# NCU_SKINNY=1 (ncu of the skinny GEMM), SASS_STATS=0 (skip the ~80 s per-kernel SASS counts), KERNELS_AB_ENV
+# NCU_SKINNY=1 (ncu of the skinny GEMM; NCU_KERNEL: a kernel name regex instead), SASS_STATS=0 (skip the ~80 s per-kernel SASS counts), KERNELS_AB_ENV
 # (the kernel bench again with this environment), REQUESTS (requests per stream, run_gpu_bench.sh),
 # BASELINE (a baseline.json of an earlier run: skips the ~50 s transformers measurement), TARGETS (what to
 # build; default all five).
@@ -62,8 +62,8 @@ if has kernels; then
     cat $logs/kernel_bench_ab.log >> $logs/summary.txt
   fi
   if [ -n "${NCU_SKINNY:-}" ]; then
-    stamp "ncu: the skinny GEMM's first launches"
-    BASALT_SKINNY_MMA=1 timeout 120 ncu --clock-control none -k regex:SkinnyMma --launch-skip 0 --launch-count 1 \
+    stamp "ncu: the first launch of ${NCU_KERNEL:-SkinnyMma}"
+    BASALT_SKINNY_MMA=1 timeout 120 ncu --clock-control none -k regex:${NCU_KERNEL:-SkinnyMma} --launch-skip 0 --launch-count 1 \
       --section SpeedOfLight --section Occupancy --section WarpStateStats --section MemoryWorkloadAnalysis \
       --section LaunchStats "$build/bin/basalt-kernel-bench" > $logs/ncu_skinny.log 2>&1
     grep -E "SkinnyMma|Duration|Throughput|Warp Cycles|Stall|Achieved Occupancy|Registers|Grid Size|Theoretical Occ|L2 Hit|Block Limit" \

@@ -141,42 +141,51 @@ TEST_P(CudaOpsTest, FusedNormGatedLinear) {
   }
 }
 
+// Shapes: 8 heads of 64 over 2 kv heads, and the gemma fixture's 4 heads of 16 over one kv head (96 rows:
+// three 32-row clusters of the tensor-core form, pairs 8 rows apart).
+struct QkvShape {
+  int heads, kv_heads, dim, hidden;
+};
+
 TEST_P(CudaOpsTest, FusedNormQkvRotaryCacheWrite) {
-  const int heads = 8, kv_heads = 2, dim = 64, blocks = 16, block_size = 16, hidden = 512;
-  NormSpec spec{NormType::kRmsNorm, 1e-5, false, false};
-  NormWeights norm{at::randn({hidden}, opts()), {}};
-  LinearWeights qkv{at::randn({(heads + 2 * kv_heads) * dim, hidden}, opts()) * 0.05,
-                    at::randn({(heads + 2 * kv_heads) * dim}, opts())};
-  for (int rotary_dim : {64, 16, 0}) {  // 16: partial rotary falls back; 0: no rotary, cache write only
-    for (int64_t tokens : {1, 3, 9, 17, 64}) {
-      RopeSpec rope;
-      rope.rotary_dim = rotary_dim > 0 ? rotary_dim : dim;
-      rope.theta = 10000;
-      RotaryEmbedding rotary(rope, dim, 4096, at::kCUDA);
-      AttentionParams params{heads, kv_heads, dim, 0, std::nullopt, 0, {}};
-      AttentionBatch batch;
-      const auto longs = at::TensorOptions().dtype(at::kLong).device(at::kCUDA);
-      batch.positions = at::randint(0, 3000, {tokens}, longs);
-      batch.slot_mapping = at::randperm(blocks * block_size, longs).narrow(0, 0, tokens).clone();
-      if (tokens > 1) batch.slot_mapping[1] = -1;  // a padding row of a CUDA graph batch: no cache write
-      at::Tensor k1 = at::zeros({blocks, block_size, kv_heads, dim}, opts()), v1 = at::zeros_like(k1);
-      at::Tensor k2 = k1.clone(), v2 = v1.clone();
-      at::Tensor x = at::randn({tokens, hidden}, opts());
-      const RotaryEmbedding* r = rotary_dim > 0 ? &rotary : nullptr;
-      // Odd cases load the rotary operands after the GEMV's reduction (the measurement baseline).
-      SetCudaGemvEarlyOperands(tokens % 2 == 0);
-      at::Tensor q1 = cuda_->NormQkvRotaryCacheWrite(x, norm, spec, qkv, params, r, batch, k1, v1);
-      SetCudaGemvEarlyOperands(true);
-      // The torch reference skips no slot: give it the valid rows only.
-      at::Tensor valid = (batch.slot_mapping >= 0).nonzero().squeeze(1);
-      AttentionBatch valid_batch = batch;
-      valid_batch.positions = batch.positions.index_select(0, valid);
-      valid_batch.slot_mapping = batch.slot_mapping.index_select(0, valid);
-      at::Tensor q2 = torch_->NormQkvRotaryCacheWrite(x.index_select(0, valid), norm, spec, qkv, params, r, valid_batch,
-                                                      k2, v2);
-      EXPECT_LT(RelativeError(q1.index_select(0, valid), q2), Tolerance()) << "rotary_dim " << rotary_dim << " tokens " << tokens;
-      EXPECT_LT(RelativeError(k1, k2), Tolerance()) << "rotary_dim " << rotary_dim << " tokens " << tokens;
-      EXPECT_LT(RelativeError(v1, v2), Tolerance()) << "rotary_dim " << rotary_dim << " tokens " << tokens;
+  for (const QkvShape shape : {QkvShape{8, 2, 64, 512}, QkvShape{4, 1, 16, 64}}) {
+    const int heads = shape.heads, kv_heads = shape.kv_heads, dim = shape.dim, hidden = shape.hidden;
+    const int blocks = 16, block_size = 16;
+    NormSpec spec{NormType::kRmsNorm, 1e-5, false, false};
+    NormWeights norm{at::randn({hidden}, opts()), {}};
+    LinearWeights qkv{at::randn({(heads + 2 * kv_heads) * dim, hidden}, opts()) * 0.05,
+                      at::randn({(heads + 2 * kv_heads) * dim}, opts())};
+    for (int rotary_dim : {dim, dim / 4, 0}) {  // dim / 4: partial rotary falls back; 0: no rotary, cache write only
+      for (int64_t tokens : {1, 3, 9, 17, 31, 39, 64}) {
+        RopeSpec rope;
+        rope.rotary_dim = rotary_dim > 0 ? rotary_dim : dim;
+        rope.theta = 10000;
+        RotaryEmbedding rotary(rope, dim, 4096, at::kCUDA);
+        AttentionParams params{heads, kv_heads, dim, 0, std::nullopt, 0, {}};
+        AttentionBatch batch;
+        const auto longs = at::TensorOptions().dtype(at::kLong).device(at::kCUDA);
+        batch.positions = at::randint(0, 3000, {tokens}, longs);
+        batch.slot_mapping = at::randperm(blocks * block_size, longs).narrow(0, 0, tokens).clone();
+        if (tokens > 1) batch.slot_mapping[1] = -1;  // a padding row of a CUDA graph batch: no cache write
+        at::Tensor k1 = at::zeros({blocks, block_size, kv_heads, dim}, opts()), v1 = at::zeros_like(k1);
+        at::Tensor k2 = k1.clone(), v2 = v1.clone();
+        at::Tensor x = at::randn({tokens, hidden}, opts());
+        const RotaryEmbedding* r = rotary_dim > 0 ? &rotary : nullptr;
+        // Odd cases load the rotary operands after the GEMV's reduction (the measurement baseline).
+        SetCudaGemvEarlyOperands(tokens % 2 == 0);
+        at::Tensor q1 = cuda_->NormQkvRotaryCacheWrite(x, norm, spec, qkv, params, r, batch, k1, v1);
+        SetCudaGemvEarlyOperands(true);
+        // The torch reference skips no slot: give it the valid rows only.
+        at::Tensor valid = (batch.slot_mapping >= 0).nonzero().squeeze(1);
+        AttentionBatch valid_batch = batch;
+        valid_batch.positions = batch.positions.index_select(0, valid);
+        valid_batch.slot_mapping = batch.slot_mapping.index_select(0, valid);
+        at::Tensor q2 = torch_->NormQkvRotaryCacheWrite(x.index_select(0, valid), norm, spec, qkv, params, r, valid_batch,
+                                                        k2, v2);
+        EXPECT_LT(RelativeError(q1.index_select(0, valid), q2), Tolerance()) << "rotary_dim " << rotary_dim << " tokens " << tokens;
+        EXPECT_LT(RelativeError(k1, k2), Tolerance()) << "rotary_dim " << rotary_dim << " tokens " << tokens;
+        EXPECT_LT(RelativeError(v1, v2), Tolerance()) << "rotary_dim " << rotary_dim << " tokens " << tokens;
+      }
     }
   }
 }

@@ -8,14 +8,18 @@
 
 namespace basalt::kernels {
 
-// Output row r of this block (row tile blockIdx.x): R consecutive rows, or (pair > 0) R/2 pairs (i, i + pair)
-// inside groups of 2 * pair rows, the first of each pair at r = i, the second at r = R/2 + i.
+// Output row r of row tile `tile`: R consecutive rows, or (pair > 0) R/2 pairs (i, i + pair) inside groups
+// of 2 * pair rows, the first of each pair at r = i, the second at r = R/2 + i.
 template <int R>
-__device__ __forceinline__ int RowOf(int r, int pair) {
-  if (pair == 0) return blockIdx.x * R + r;
-  const int p = blockIdx.x * (R / 2) + r % (R / 2);
+__device__ __forceinline__ int RowOfTile(int tile, int r, int pair) {
+  if (pair == 0) return tile * R + r;
+  const int p = tile * (R / 2) + r % (R / 2);
   return (p / pair) * 2 * pair + p % pair + (r < R / 2 ? 0 : pair);
 }
+
+// Output row r of this block, whose row tile is blockIdx.x.
+template <int R>
+__device__ __forceinline__ int RowOf(int r, int pair) { return RowOfTile<R>(blockIdx.x, r, pair); }
 
 inline int PairOffset(const GemvArgs& a) {
   switch (a.epilogue) {

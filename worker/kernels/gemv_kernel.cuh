@@ -29,7 +29,7 @@ __device__ __forceinline__ void InverseRms(const T* __restrict__ x, int k, float
     float s = 0.f;
     for (int i = threadIdx.x * kVec; i < k; i += kThreads * kVec) {
       float f[kVec];
-      Widen<T>(__ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(m) * k + i)), f);
+      Widen<T>(__ldca(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(m) * k + i)), f);
 #pragma unroll
       for (int j = 0; j < kVec; ++j) s = fmaf(f[j], f[j], s);
     }
@@ -127,10 +127,11 @@ __global__ void __launch_bounds__(kThreads, (MinBlocks<M, R, kUnroll, kNormedOut
       }
 #pragma unroll
       for (int m = 0; m < M; ++m) {
+        // x is the previous kernel's output: ld.global.ca, not the read-only path (skinny_cluster_mma.cu).
         float xf[kPerLoad];
 #pragma unroll
         for (int c = 0; c < kXLoads; ++c) {
-          const uint4 xv = __ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(m) * k + k0 + c * kXPerLoad));
+          const uint4 xv = __ldca(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(m) * k + k0 + c * kXPerLoad));
           Widen<T>(xv, xf + c * kXPerLoad);
         }
         if constexpr (kNorm) {

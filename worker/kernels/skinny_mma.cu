@@ -38,11 +38,13 @@ constexpr int kThreads = kWarps * 32;
 constexpr int kTileRows = 8;   // rows of W per block: one n8 tile
 constexpr int kStep = 32;      // k values of one warp step: 4 threads (t = lane % 4) x 8 values
 constexpr int kMaxRows = 64;   // rows of x
+constexpr int kMeasuredRows = 16;  // kMeasured's limit (skinny_mma.h)
 
-// The 16-byte chunk of row `row` of x at k offset kk, zero past m or k.
+// The 16-byte chunk of row `row` of x at k offset kk, zero past m or k. x is the previous kernel's output:
+// a coherent load cached in L1 (ld.global.ca), not the read-only path (skinny_cluster_mma.cu says why).
 template <typename T>
 __device__ __forceinline__ uint4 LoadX(const T* __restrict__ x, int row, int m, int k, int kk) {
-  return row < m && kk < k ? __ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(row) * k + kk))
+  return row < m && kk < k ? __ldca(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(row) * k + kk))
                            : make_uint4(0, 0, 0, 0);
 }
 
@@ -188,6 +190,7 @@ template <typename T>
 cudaError_t DispatchRows(const GemvArgs& a, cudaStream_t stream) {
   if (a.m <= 8) return Launch<T, 1, 1>(a, stream);
   if (a.m <= 16) return Launch<T, 1>(a, stream);
+  if (SkinnyClusterMmaSupported()) return SkinnyClusterMma(a, stream);
   if (a.m <= 32) return Launch<T, 2>(a, stream);
   return Launch<T, 4>(a, stream);
 }
@@ -202,13 +205,22 @@ std::atomic<SkinnyMmaMode>& Mode() {
   return mode;
 }
 
+// The largest m that kMeasured takes (BASALT_SKINNY_MMA_ROWS: the same-run baseline of a new limit).
+int MeasuredRows() {
+  static const int rows = [] {
+    const char* v = std::getenv("BASALT_SKINNY_MMA_ROWS");
+    return v != nullptr && *v != '\0' ? std::atoi(v) : kMeasuredRows;
+  }();
+  return rows;
+}
+
 }  // namespace
 
 SkinnyMmaMode SetSkinnyMmaMode(SkinnyMmaMode mode) { return Mode().exchange(mode); }
 
 bool SkinnyMmaSupports(const GemvArgs& a) {
   const SkinnyMmaMode mode = Mode().load();
-  if (mode == SkinnyMmaMode::kOff || (mode == SkinnyMmaMode::kMeasured && a.m > 16)) return false;
+  if (mode == SkinnyMmaMode::kOff || (mode == SkinnyMmaMode::kMeasured && a.m > MeasuredRows())) return false;
   return !a.int8_weights && a.dtype != DataType::kFloat32 && a.m >= 1 && a.m <= kMaxRows && a.k % 8 == 0 &&
          a.norm_weight == nullptr;
 }
