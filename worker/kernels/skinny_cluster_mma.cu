@@ -11,7 +11,7 @@
 //   small shared-memory split holds two blocks: launch.cuh); after a cluster barrier, block `rank` adds
 //   its 16 rows over the cluster's blocks, read from their shared memory in rank order, and finishes them
 //   as row tile blockIdx.x of 16 rows (RowOfTile<16>, ApplyEpilogue). Results do not depend on timing.
-// Measured (H200, kernel bench, 32 rows; qkv / o / gate_up / down / LM head): 8.8 / 8.6 / 26.7 / 15.0 / 67
+// Measured (H200, kernel bench, 32 rows; qkv / o / gate_up / down / LM head): 8.6 / 8.3 / 26.4 / 15.5 / 68
 // us against the one-block form's 11.2 / 9.9 / 36.9 / 18.2 / 102 and clusters of 4's 11.2 / 9.9 / 36.5 /
 // 18.0 / 101, but cuBLAS takes 6.4 / 6.3 / 14.1 / 11.2 / 34.8: serving keeps cuBLAS above 16 rows
 // (skinny_mma.h). Under ncu the kernel moves 14% of DRAM bandwidth at 24% occupancy: it is latency-bound
