@@ -6,7 +6,8 @@
 # $OUT/session.tar.gz and a short summary is printed last. Run from the checkout root with .gpu-debs carried:
 #   bench/gpu_session.sh [STEPS]    STEPS: comma list of build,tests,kernels,bench,profile,ab (default all)
 # Environment: CONC (1,32,128), PROMPTS (128), BUILD (/tmp/b), AB_ENV (ASYNC_DECODE=off), AB_CONC,
-# NCU_SKINNY=1 (ncu of the skinny GEMM; NCU_KERNEL: a kernel name regex instead), SASS_STATS=0 (skip the ~80 s per-kernel SASS counts), KERNELS_AB_ENV
+# NCU_SKINNY=1 (ncu of the skinny GEMM; NCU_KERNEL: a kernel name regex instead), SASS_STATS=0 (skip the
+# ~80 s per-kernel SASS counts), KERNELS_AB_ENV
 # (the kernel bench again with this environment), REQUESTS (requests per stream, run_gpu_bench.sh),
 # BASELINE (a baseline.json of an earlier run: skips the ~50 s transformers measurement), TARGETS (what to
 # build; default all five).

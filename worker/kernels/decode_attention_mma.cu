@@ -328,10 +328,7 @@ bool Enabled() {
 
 }  // namespace
 
-bool DecodeAttentionClusterSupported() {
-  static const bool supported = DeviceIsHopperOrLater();
-  return supported;
-}
+bool DecodeAttentionClusterSupported() { return ClustersSupported(); }
 
 bool MmaDecodeAttentionSupports(const DecodeAttentionArgs& a) {
   return Enabled() && a.dtype != DataType::kFloat32 && (a.head_dim == 64 || a.head_dim == 128) &&

@@ -39,6 +39,12 @@ inline int CurrentDeviceAttribute(cudaDeviceAttr attribute) {
 // launch, thread-block clusters).
 inline bool DeviceIsHopperOrLater() { return CurrentDeviceAttribute(cudaDevAttrComputeCapabilityMajor) >= 9; }
 
+// Whether thread-block clusters can be launched (compute capability 9.0 or later), read once.
+inline bool ClustersSupported() {
+  static const bool supported = DeviceIsHopperOrLater();
+  return supported;
+}
+
 // Multiprocessors of the current device (0 if it cannot be queried), read once.
 inline int MultiprocessorCount() {
   static const int count = CurrentDeviceAttribute(cudaDevAttrMultiProcessorCount);

@@ -43,6 +43,20 @@ __device__ __forceinline__ void Mma16816<__half>(float* c, const uint32_t* a, co
 #endif
 }
 
+// The 16-byte chunk of row `row` of a [rows, k] operand at k offset kk, zero past `rows` or k. For x of
+// the skinny products, the previous kernel's output: a coherent load cached in L1 (ld.global.ca), not the
+// read-only path, which may take its data as unchanging for the kernel's whole life; under programmatic
+// launch that life includes the previous kernel's last writes. Read with __ldg, x gave wrong gemma prefill
+// logits in 3 of 3 runs of the cluster form with programmatic launch, none with BASALT_PDL=0; with
+// __ldcg 5 of 5 runs passed. Measured at 8 rows in the one-block form (H200, qkv / o / gate_up / down /
+// LM head, us): __ldg 5.5 / 4.2 / 16.9 / 8.3 / 42.2, ld.global.ca 6.0 / 4.4 / 16.7 / 9.0 / 41.9,
+// ld.global.cg 6.8 / 4.9 / 19.1 / 10.0 / 50.1 (the blocks of a multiprocessor share x through L1).
+template <typename T>
+__device__ __forceinline__ uint4 LoadRowChunk(const T* __restrict__ x, int row, int rows, int k, int kk) {
+  return row < rows && kk < k ? __ldca(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(row) * k + kk))
+                              : make_uint4(0, 0, 0, 0);
+}
+
 // Two floats as one register of two 16-bit values (lo first), rounded to nearest.
 template <typename T>
 __device__ __forceinline__ uint32_t PackPair(float lo, float hi);

@@ -46,24 +46,15 @@ struct ClusterShape {
   static constexpr int kSlots = MT <= 2 ? 2 : 1;
 };
 
-// x is the previous kernel's output, read after the dependency wait: a coherent load (ld.global.ca), not
-// the read-only path, which may take its data as unchanging for the kernel's whole life; under programmatic
-// launch that life includes the previous kernel's last writes. The first version of this kernel read x with
-// __ldg and gave wrong gemma prefill logits in 3 of 3 runs with programmatic launch, none with BASALT_PDL=0;
-// with __ldcg 5 of 5 runs passed, and ld.global.ca measured as fast as either (H200).
-template <typename T>
-__device__ __forceinline__ uint4 LoadChunk(const T* __restrict__ row, int kk, int k) {
-  return kk < k ? __ldca(reinterpret_cast<const uint4*>(row + kk)) : make_uint4(0, 0, 0, 0);
-}
-
-// C blocks per cluster split k; block `rank` finishes the cluster's rows rank * R .. (rank + 1) * R - 1,
-// R = 32 / C, as row tile blockIdx.x of R rows (RowOfTile<R>).
-template <typename T, int MT, int C>
+// The cluster's blocks split k; block `rank` finishes the cluster's rows rank * R .. (rank + 1) * R - 1,
+// R = 32 / kClusterBlocks, as row tile blockIdx.x of R rows (RowOfTile<R>).
+template <typename T, int MT>
 __global__ void __launch_bounds__(kThreads, 2) SkinnyClusterMmaKernel(const GemvArgs a, int pair) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   namespace cg = cooperative_groups;
   constexpr int kUnroll = ClusterShape<MT>::kUnroll, kSlots = ClusterShape<MT>::kSlots;
   constexpr int kRows = MT * 16;
+  constexpr int C = kClusterBlocks;
   constexpr int R = kClusterRows / C;  // rows a block finishes
   constexpr int kWorkers = C * kWarps;  // warps that split k
   AllowNextKernel();
@@ -81,14 +72,6 @@ __global__ void __launch_bounds__(kThreads, 2) SkinnyClusterMmaKernel(const Gemv
     const int q = j * kTileRows + g;  // row of the cluster's 32
     w_row[j] = static_cast<int64_t>(min(RowOfTile<R>(first_tile + q / R, q % R, pair), n - 1)) * k;
   }
-  int64_t x_row[MT][2];  // rows g and g + 8 of each m tile, or -1 past m (zeros)
-#pragma unroll
-  for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const int row = mt * 16 + g + 8 * h;
-      x_row[mt][h] = row < m ? static_cast<int64_t>(row) * k : -1;
-    }
 
   float acc[MT][kTiles][4];
 #pragma unroll
@@ -121,7 +104,7 @@ __global__ void __launch_bounds__(kThreads, 2) SkinnyClusterMmaKernel(const Gemv
       for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
         for (int h = 0; h < 2; ++h)
-          xv[u][mt][h] = x_row[mt][h] >= 0 ? LoadChunk(x + x_row[mt][h], chunk_k(u), k) : make_uint4(0, 0, 0, 0);
+          xv[u][mt][h] = LoadRowChunk(x, mt * 16 + g + 8 * h, m, k, chunk_k(u));  // rows g, g + 8 of tile mt
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       if (first + u * kWorkers >= steps) break;
@@ -177,28 +160,23 @@ __global__ void __launch_bounds__(kThreads, 2) SkinnyClusterMmaKernel(const Gemv
   ApplyEpilogue<T, R>(a, pair, result, m);
   asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory");
 #else
-  __trap();  // launched only where SkinnyClusterMmaSupported(); a build without sm_90 code has none
+  __trap();  // launched only where ClustersSupported(); a build without sm_90 code has none
 #endif
 }
 
-template <typename T, int MT, int C>
+template <typename T, int MT>
 cudaError_t Launch(const GemvArgs& a, cudaStream_t stream) {
   const int clusters = (a.n + kClusterRows - 1) / kClusterRows;
-  return LaunchKernelEx(SkinnyClusterMmaKernel<T, MT, C>, dim3(clusters * C), dim3(kThreads), 0, stream, C,
-                        SharedMemoryCarveout(), a, PairOffset(a));
+  return LaunchKernelEx(SkinnyClusterMmaKernel<T, MT>, dim3(clusters * kClusterBlocks), dim3(kThreads), 0, stream,
+                        kClusterBlocks, SharedMemoryCarveout(), a, PairOffset(a));
 }
 
 template <typename T>
 cudaError_t DispatchRows(const GemvArgs& a, cudaStream_t stream) {
-  return a.m <= 32 ? Launch<T, 2, kClusterBlocks>(a, stream) : Launch<T, 4, kClusterBlocks>(a, stream);
+  return a.m <= 32 ? Launch<T, 2>(a, stream) : Launch<T, 4>(a, stream);
 }
 
 }  // namespace
-
-bool SkinnyClusterMmaSupported() {
-  static const bool supported = DeviceIsHopperOrLater();
-  return supported;
-}
 
 cudaError_t SkinnyClusterMma(const GemvArgs& a, cudaStream_t stream) {
   if (a.m < 17 || a.m > 64) return cudaErrorInvalidValue;

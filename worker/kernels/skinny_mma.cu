@@ -40,17 +40,6 @@ constexpr int kStep = 32;      // k values of one warp step: 4 threads (t = lane
 constexpr int kMaxRows = 64;   // rows of x
 constexpr int kMeasuredRows = 16;  // kMeasured's limit (skinny_mma.h)
 
-// The 16-byte chunk of row `row` of x at k offset kk, zero past m or k. x is the previous kernel's output:
-// a coherent load cached in L1 (ld.global.ca), not the read-only path (skinny_cluster_mma.cu says why).
-// Measured at 8 rows (H200, qkv / o / gate_up / down / LM head, us): __ldg 5.5 / 4.2 / 16.9 / 8.3 / 42.2,
-// ld.global.ca 6.0 / 4.4 / 16.7 / 9.0 / 41.9, ld.global.cg 6.8 / 4.9 / 19.1 / 10.0 / 50.1 (the blocks
-// of a multiprocessor share x through L1).
-template <typename T>
-__device__ __forceinline__ uint4 LoadX(const T* __restrict__ x, int row, int m, int k, int kk) {
-  return row < m && kk < k ? __ldca(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(row) * k + kk))
-                           : make_uint4(0, 0, 0, 0);
-}
-
 // Brings the line of row `row` of x at k offset kk into L1 (no register), where it exists.
 template <typename T>
 __device__ __forceinline__ void PrefetchX(const T* __restrict__ x, int row, int m, int k, int kk) {
@@ -95,8 +84,8 @@ __global__ void __launch_bounds__(kThreads, 2) SkinnyMmaKernel(const GemvArgs a,
   auto load_x = [&](uint4 (&xc)[MT][2], int kk) {
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt) {
-      xc[mt][0] = LoadX(x, mt * 16 + g, m, k, kk);
-      xc[mt][1] = H == 2 ? LoadX(x, mt * 16 + g + 8, m, k, kk) : make_uint4(0, 0, 0, 0);
+      xc[mt][0] = LoadRowChunk(x, mt * 16 + g, m, k, kk);
+      xc[mt][1] = H == 2 ? LoadRowChunk(x, mt * 16 + g + 8, m, k, kk) : make_uint4(0, 0, 0, 0);
     }
   };
 
@@ -193,7 +182,7 @@ template <typename T>
 cudaError_t DispatchRows(const GemvArgs& a, cudaStream_t stream) {
   if (a.m <= 8) return Launch<T, 1, 1>(a, stream);
   if (a.m <= 16) return Launch<T, 1>(a, stream);
-  if (SkinnyClusterMmaSupported()) return SkinnyClusterMma(a, stream);
+  if (ClustersSupported()) return SkinnyClusterMma(a, stream);
   if (a.m <= 32) return Launch<T, 2>(a, stream);
   return Launch<T, 4>(a, stream);
 }

@@ -13,10 +13,9 @@ bool SkinnyMmaSupports(const GemvArgs& args);
 cudaError_t SkinnyMma(const GemvArgs& args, cudaStream_t stream);
 
 // The cluster form for 17-64 rows (skinny_cluster_mma.cu), which SkinnyMma takes where the GPU has
-// thread-block clusters (compute capability 9.0): 1.2-1.5x faster than the one-block form there, still
-// slower than cuBLAS (2026-12-03, H200). BASALT_SKINNY_MMA_ROWS=N moves kMeasured's limit (the same-run
-// baseline for a new one).
-bool SkinnyClusterMmaSupported();
+// thread-block clusters (ClustersSupported, launch.cuh): 1.2-1.5x faster than the one-block form there,
+// still slower than cuBLAS (2026-12-03, H200). BASALT_SKINNY_MMA_ROWS=N moves kMeasured's limit (the
+// same-run baseline for a new one).
 cudaError_t SkinnyClusterMma(const GemvArgs& args, cudaStream_t stream);
 
 }  // namespace basalt::kernels
