@@ -9,8 +9,8 @@
 //   2048-row matrix gives 1024 blocks, about 8 per SM. Measured on an H100 in a CUDA graph at M = 1
 //   (basalt-kernel-bench, 2026-11-25): 2.5-3.1 TB/s on the TinyLlama shapes, 1.1-1.9x faster than cuBLAS;
 //   at M = 8 cuBLAS is ~20% faster, so dtype weights stop at M = 4 (int8 weights keep the kernel up to 8).
-// - weights are read with an evict-first hint (each byte is used once per step); x with the read-only
-//   path (every block reads all of it).
+// - weights are read with an evict-first hint (each byte is used once per step); x through L1
+//   (ld.global.ca: every block reads all of it; not the read-only path, which a PDL overlap breaks).
 //
 // Fusions, each of which removes a kernel of a few microseconds per layer (worker/kernels/NOTES.md):
 // - RMSNorm prologue: every block computes the norm of the (short) residual rows itself, from L2, and

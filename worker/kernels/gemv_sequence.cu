@@ -5,7 +5,7 @@
 // ~270 us of a 880 us step to the boundaries between kernels (worker/kernels/NOTES.md), although every
 // GEMV issues its weight loads before its dependency wait. Here one grid of blocks that are all resident
 // at once runs the products in order; between two products a block issues its next tile's weight loads,
-// then waits at a grid barrier (one counter in global memory) instead of for the previous kernel's end.
+// then waits at a grid barrier (counters in global memory) instead of for the previous kernel's end.
 //
 // The tiles are the GEMV's own (GemvTile, same forms as the separate launches), so the results are the
 // same bit for bit. Grid: as many blocks as fit on the device at once (a barrier with a block that is
