@@ -77,7 +77,7 @@ __device__ __forceinline__ void WaitFor(unsigned* barrier, unsigned products) {
   __syncthreads();
 }
 
-// The wait before product i's first reads: the previous kernel's end (i = 0, target 0) or the barrier.
+// The wait before product i's first reads: the previous kernel's end (i = 0) or the grid barrier.
 __device__ __forceinline__ void WaitForProduct(unsigned* barrier, unsigned product) {
   if (product == 0) {
     WaitForPreviousKernel();
@@ -88,20 +88,20 @@ __device__ __forceinline__ void WaitForProduct(unsigned* barrier, unsigned produ
 
 // One tile of a product; `first`: the block's first tile of it, which waits (after its weight loads).
 template <typename T, int R, int kUnroll, bool kNorm>
-__device__ __forceinline__ void SequenceTile(const GemvArgs& a, int pair, int tile, bool first, unsigned* counter,
-                                             unsigned target) {
+__device__ __forceinline__ void SequenceTile(const GemvArgs& a, int pair, int tile, bool first, unsigned* barrier,
+                                             unsigned product) {
   GemvTile<T, T, 1, R, kUnroll, kNorm, false>(a, pair, tile, [=] {
-    if (first) WaitForProduct(counter, target);
+    if (first) WaitForProduct(barrier, product);
   });
 }
 
 template <typename T, bool kNorm>
 __device__ __forceinline__ void RunTile(const GemvArgs& a, GemvForm form, int pair, int tile, bool first,
-                                        unsigned* counter, unsigned target) {
+                                        unsigned* barrier, unsigned product) {
   switch (form) {
-    case GemvForm::kWide: return SequenceTile<T, 4, 2, kNorm>(a, pair, tile, first, counter, target);
-    case GemvForm::kLong: return SequenceTile<T, 2, 4, kNorm>(a, pair, tile, first, counter, target);
-    case GemvForm::kShort: return SequenceTile<T, 2, 2, kNorm>(a, pair, tile, first, counter, target);
+    case GemvForm::kWide: return SequenceTile<T, 4, 2, kNorm>(a, pair, tile, first, barrier, product);
+    case GemvForm::kLong: return SequenceTile<T, 2, 4, kNorm>(a, pair, tile, first, barrier, product);
+    case GemvForm::kShort: return SequenceTile<T, 2, 2, kNorm>(a, pair, tile, first, barrier, product);
   }
 }
 
@@ -109,24 +109,23 @@ __device__ __forceinline__ void RunTile(const GemvArgs& a, GemvForm form, int pa
 template <typename T>
 __global__ void __launch_bounds__(kThreads, 8) GemvSequenceKernel(const __grid_constant__ SequenceArgs s) {
   AllowNextKernel();
-  unsigned* arrivals = s.barrier;
   for (int i = 0; i < s.count; ++i) {
     const GemvArgs& a = s.ops[i];
     const GemvForm form = FormOf<T>(a);
     const int pair = PairOffset(a), tiles = (a.n + RowsPerTile(form) - 1) / RowsPerTile(form);
     // Product i starts once all blocks arrived after product i - 1 (the first: once the previous kernel
     // has finished). A block arrives only after its own wait, so the count cannot run ahead of a product.
-    const unsigned target = static_cast<unsigned>(i);
+    const unsigned product = static_cast<unsigned>(i);
     for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
       const bool first = tile == static_cast<int>(blockIdx.x);
       if (a.norm_weight != nullptr) {
-        RunTile<T, true>(a, form, pair, tile, first, arrivals, target);
+        RunTile<T, true>(a, form, pair, tile, first, s.barrier, product);
       } else {
-        RunTile<T, false>(a, form, pair, tile, first, arrivals, target);
+        RunTile<T, false>(a, form, pair, tile, first, s.barrier, product);
       }
     }
-    if (static_cast<int>(blockIdx.x) >= tiles) WaitForProduct(arrivals, target);  // no tile: still in order
-    if (i + 1 < s.count) Arrive(arrivals);
+    if (static_cast<int>(blockIdx.x) >= tiles) WaitForProduct(s.barrier, product);  // no tile: still in order
+    if (i + 1 < s.count) Arrive(s.barrier);
   }
   // The last block out leaves the counters zero for the next launch, which reads them only after its
   // own dependency wait (that is, after this kernel has finished).
