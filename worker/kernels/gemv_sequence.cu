@@ -39,9 +39,12 @@ __device__ __forceinline__ unsigned StripeBlocks(int s) {
 // Two seconds of waiting at one barrier mean a block that never came: fail loudly, not forever.
 constexpr unsigned long long kBarrierTimeoutNs = 2000000000ull;
 
-__device__ __forceinline__ unsigned LoadAcquire(const unsigned* p) {
+// Polling reads are relaxed, and one fence after the last makes them an acquire (an acquiring load
+// compiles to a load plus an L1 invalidation on every try). Measured no faster: 1188.6 us per decode
+// step against 1193.8 with acquiring polls and 878.7 for separate launches (thirteenth session).
+__device__ __forceinline__ unsigned LoadRelaxed(const unsigned* p) {
   unsigned v;
-  asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+  asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
   return v;
 }
 
@@ -66,13 +69,13 @@ __device__ __forceinline__ void WaitFor(unsigned* barrier, unsigned products) {
   if (threadIdx.x < kStripes) {
     const unsigned* counter = Stripe(barrier, threadIdx.x);
     const unsigned target = products * StripeBlocks(threadIdx.x);
-    if (LoadAcquire(counter) < target) {
+    if (LoadRelaxed(counter) < target) {
       const unsigned long long start = GlobalNanoseconds();
-      while (LoadAcquire(counter) < target) {
+      while (LoadRelaxed(counter) < target) {
         if (GlobalNanoseconds() - start > kBarrierTimeoutNs) __trap();
       }
     }
-    __threadfence();
+    __threadfence();  // with the relaxed reads above: the acquire of every block's arrival
   }
   __syncthreads();
 }
