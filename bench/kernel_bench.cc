@@ -159,14 +159,12 @@ void BenchDecodeChain(basalt::model::LayerOps& ops, int seqs) {
   const at::Tensor greedy_ids = at::empty({seqs}, longs);
   auto forward = [&](bool attention) {
     residual.copy_(start);
-    FusedProjectionScope fused(ops);  // as DecoderModel::ForwardPreNorm
     for (Layer& l : stack) {
       at::Tensor q = ops.NormQkvRotaryCacheWrite(residual, l.input_norm, spec, l.qkv, params, &rotary, batch, l.k, l.v);
       at::Tensor mixed = attention ? ops.Attention(q, l.k, l.v, batch, params) : q.reshape({seqs, heads * dim});
       ops.LinearAddInto(mixed, l.o, residual);
       ops.LinearAddInto(ops.NormGatedLinear(residual, l.post_norm, spec, l.gate_up, Activation::kSilu), l.down, residual);
     }
-    fused.End();
     // The LM head as the server runs it: final norm in the GEMV, float logits, the greedy kernel.
     at::Tensor hidden;
     GreedyChoice(ops.LogitsHead(residual, &final_norm, spec, lm_head, &hidden), greedy_ids);
@@ -197,7 +195,6 @@ void BenchDecodeChain(basalt::model::LayerOps& ops, int seqs) {
     bool late_operands;      // SetCudaGemvEarlyOperands(false)
     int carveout;            // SetCudaSharedMemoryCarveout
     SkinnyGemm skinny = SkinnyGemm::kMeasured;  // SetCudaSkinnyGemm
-    bool sequence = false;                        // SetCudaGemvSequence
   };
   const std::vector<Variant> batched = {
       {"default", true, 0, -1, false, false, carveout},
@@ -214,23 +211,17 @@ void BenchDecodeChain(basalt::model::LayerOps& ops, int seqs) {
                                                {"split protocol, splits of 64", true, 64, 0, false, false, carveout},
                                                {"clusters of 8", true, 0, 8, false, false, carveout},
                                                {"no attention", false, 0, -1, false, false, carveout},
-                                               {"no attention, the driver's split", false, 0, -1, false, false, -1},
-                                               {"GEMV sequence kernel between attentions", true, 0, -1, false, false,
-                                                carveout, SkinnyGemm::kMeasured, true},
-                                               {"no attention, GEMV sequence kernels of 8", false, 0, -1, false, false,
-                                                carveout, SkinnyGemm::kMeasured, true}};
+                                               {"no attention, the driver's split", false, 0, -1, false, false, -1}};
   for (const Variant& v : seqs == 1 ? single : batched) {
     SetCudaSkinnyGemm(v.skinny);
     SetCudaDecodeAttention(v.partition, v.cluster);
     SetCudaAttentionEarlyRelease(v.early_release);
     SetCudaGemvEarlyOperands(!v.late_operands);
     SetCudaSharedMemoryCarveout(v.carveout);
-    SetCudaGemvSequence(v.sequence);
     const double us = MedianMs([&](int) { forward(v.attention); }, 10) * 1e3;
     std::printf("%-48s %10.1f %10.0f %10.2f\n", v.name, us, seqs * 1e6 / us, roofline_us / us);
   }
   SetCudaSkinnyGemm(SkinnyGemm::kMeasured);
-  SetCudaGemvSequence(false);
   SetCudaSharedMemoryCarveout(carveout);
   SetCudaDecodeAttention(0, -1);
   SetCudaAttentionEarlyRelease(false);

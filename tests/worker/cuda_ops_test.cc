@@ -4,10 +4,6 @@
 
 #include <random>
 
-#include <ATen/cuda/CUDAContext.h>
-#include <ATen/cuda/CUDAGraph.h>
-#include <c10/cuda/CUDAGuard.h>
-
 #include "worker/model/layer_ops.h"
 #include "worker/model/layers.h"
 #include "worker/model/paged_attention.h"
@@ -190,85 +186,6 @@ TEST_P(CudaOpsTest, FusedNormQkvRotaryCacheWrite) {
         EXPECT_LT(RelativeError(k1, k2), Tolerance()) << "rotary_dim " << rotary_dim << " tokens " << tokens;
         EXPECT_LT(RelativeError(v1, v2), Tolerance()) << "rotary_dim " << rotary_dim << " tokens " << tokens;
       }
-    }
-  }
-}
-
-// FusedProjectionScope with the persistent sequence kernel (gemv_sequence.cu) against one launch per
-// product: the same tiles, so the same bits. Three pre-norm layers at one row, shaped to take all three
-// GEMV forms (n >= 8192; k > 2048; neither), 12 products: a full sequence of 8, then the last layer's
-// qkv alone (decode attention, in that layer only, must launch it before reading q), then 3.
-TEST_P(CudaOpsTest, FusedProjectionScopeMatchesSeparateLaunches) {
-  const int heads = 8, kv_heads = 2, dim = 64, hidden = heads * dim, inter = 4096, layers = 3, block_size = 16;
-  NormSpec spec{NormType::kRmsNorm, 1e-5, false, false};
-  struct Layer {
-    NormWeights input_norm, post_norm;
-    LinearWeights qkv, o, gate_up, down;
-  };
-  std::vector<Layer> stack;
-  for (int l = 0; l < layers; ++l) {
-    stack.push_back({NormWeights{at::randn({hidden}, opts()), {}}, NormWeights{at::randn({hidden}, opts()), {}},
-                     LinearWeights{at::randn({(heads + 2 * kv_heads) * dim, hidden}, opts()) * 0.05,
-                                   at::randn({(heads + 2 * kv_heads) * dim}, opts())},
-                     LinearWeights{at::randn({hidden, hidden}, opts()) * 0.05, {}},
-                     LinearWeights{at::randn({2 * inter, hidden}, opts()) * 0.05, {}},
-                     LinearWeights{at::randn({hidden, inter}, opts()) * 0.02, {}}});
-  }
-  RopeSpec rope;
-  rope.rotary_dim = dim;
-  RotaryEmbedding rotary(rope, dim, 4096, at::kCUDA);
-  AttentionParams params{heads, kv_heads, dim, 0, std::nullopt, 0, {}};
-  const auto longs = at::TensorOptions().dtype(at::kLong).device(at::kCUDA);
-  AttentionBatch batch;
-  batch.positions = at::full({1}, 40, longs);
-  batch.slot_mapping = at::full({1}, 40, longs);
-  batch.query_start = {0, 1};
-  batch.context_lens = {41};
-  batch.block_tables = {{0, 1, 2}};
-  batch.block_table_tensor = at::arange(3, at::TensorOptions().dtype(at::kInt)).view({1, 3}).to(at::kCUDA);
-  batch.context_lens_tensor = at::full({1}, 41, at::TensorOptions().dtype(at::kInt).device(at::kCUDA));
-  batch.decode_only = true;
-  const at::Tensor start = at::randn({1, hidden}, opts());
-  const at::Tensor cache_start = at::randn({layers, 3, block_size, kv_heads, dim}, opts());
-  auto run = [&](bool sequence, at::Tensor& keys, at::Tensor& values) {
-    const bool previous = SetCudaGemvSequence(sequence);
-    keys = cache_start.clone();
-    values = cache_start.clone();
-    at::Tensor residual = start.clone();
-    FusedProjectionScope fused(*cuda_);
-    for (int l = 0; l < layers; ++l) {
-      at::Tensor k = keys[l], v = values[l];
-      at::Tensor q = cuda_->NormQkvRotaryCacheWrite(residual, stack[l].input_norm, spec, stack[l].qkv, params, &rotary,
-                                                    batch, k, v);
-      at::Tensor mixed = l == 2 ? cuda_->Attention(q, k, v, batch, params) : q.reshape({1, hidden});
-      cuda_->LinearAddInto(mixed, stack[l].o, residual);
-      cuda_->LinearAddInto(cuda_->NormGatedLinear(residual, stack[l].post_norm, spec, stack[l].gate_up, Activation::kSilu),
-                           stack[l].down, residual);
-    }
-    fused.End();
-    SetCudaGemvSequence(previous);
-    return residual;
-  };
-  at::Tensor k1, v1, k2, v2;
-  const at::Tensor separate = run(false, k1, v1), fused = run(true, k2, v2);
-  EXPECT_TRUE(at::equal(separate, fused)) << RelativeError(fused, separate);
-  EXPECT_TRUE(at::equal(k1, k2));
-  EXPECT_TRUE(at::equal(v1, v2));
-  // Replayed from a CUDA graph (the decode step's case), again and again: the barrier resets itself.
-  if (GetParam() != at::kFloat) {
-    at::cuda::CUDAStream stream = at::cuda::getStreamFromPool();
-    at::cuda::CUDAStreamGuard guard(stream);
-    at::Tensor k3, v3, out;
-    run(true, k3, v3);  // eager warm-up (allocates the barrier)
-    at::cuda::CUDAGraph graph;
-    graph.capture_begin();
-    out = run(true, k3, v3);
-    graph.capture_end();
-    for (int i = 0; i < 5; ++i) {
-      graph.replay();
-      stream.synchronize();
-      EXPECT_TRUE(at::equal(out, separate)) << "replay " << i;
-      EXPECT_TRUE(at::equal(k3, k1)) << "replay " << i;
     }
   }
 }

@@ -21,7 +21,7 @@ __device__ __forceinline__ int RowOfTile(int tile, int r, int pair) {
 template <int R>
 __device__ __forceinline__ int RowOf(int r, int pair) { return RowOfTile<R>(blockIdx.x, r, pair); }
 
-__host__ __device__ inline int PairOffset(const GemvArgs& a) {
+inline int PairOffset(const GemvArgs& a) {
   switch (a.epilogue) {
     case GemvEpilogue::kGatedAct: return a.n / 2;
     case GemvEpilogue::kRotaryCache: return a.rotary.head_dim / 2;
@@ -59,13 +59,12 @@ struct EpilogueOperands {
 // The rotary item's operands: positions and slots are step inputs, copied before the step's first
 // kernel, and inv_freq is a constant, so this may run before the dependency wait (launch.cuh).
 template <typename T, int R, int kItems>
-__device__ __forceinline__ void LoadRotaryOperands(const GemvArgs& a, int pair, int tile, int m,
-                                                   EpilogueOperands<kItems>& e) {
+__device__ __forceinline__ void LoadRotaryOperands(const GemvArgs& a, int pair, int m, EpilogueOperands<kItems>& e) {
   constexpr int kHalf = R / 2;
   const int item = threadIdx.x;
   if (a.epilogue != GemvEpilogue::kRotaryCache || item >= kHalf * m) return;
   const RotaryKvArgs& rot = a.rotary;
-  const int xm = item / kHalf, row1 = RowOfTile<R>(tile, item % kHalf, pair);
+  const int xm = item / kHalf, row1 = RowOf<R>(item % kHalf, pair);
   if (row1 >= a.n) return;
   const int head = row1 / rot.head_dim, j = row1 % rot.head_dim;
   if (rot.rotary_dim > 0 && head < rot.num_heads + rot.num_kv_heads) {
@@ -76,27 +75,26 @@ __device__ __forceinline__ void LoadRotaryOperands(const GemvArgs& a, int pair, 
 
 // The residual value the add reads (after the dependency wait: the residual is a kernel's output).
 template <typename T, int R, int kItems>
-__device__ __forceinline__ void LoadResidualOperand(const GemvArgs& a, int pair, int tile, int m,
-                                                    EpilogueOperands<kItems>& e) {
+__device__ __forceinline__ void LoadResidualOperand(const GemvArgs& a, int pair, int m, EpilogueOperands<kItems>& e) {
   const int i = threadIdx.x;
   if (a.epilogue != GemvEpilogue::kAddInto || i >= R * m) return;
-  const int row = RowOfTile<R>(tile, i % R, pair);
+  const int row = RowOf<R>(i % R, pair);
   if (row < a.n) e.residual[i] = ToFloat(static_cast<const T*>(a.y)[static_cast<int64_t>(i / R) * a.n + row]);
 }
 
-// result[r * m + i] (shared memory) is the product of row RowOfTile<R>(tile, r, pair) with row i of x,
+// result[r * m + i] (shared memory) is the product of this block's row RowOf<R>(r, pair) with row i of x,
 // before scale and bias; every thread of the block calls this once the results are written (it begins
 // with a barrier). Applies x_scale[i] (per row of x, may be null), scale and bias, then the epilogue.
 // Consecutive threads take consecutive rows of W, so that the stores to y are coalesced. kItems > 0: the
 // GEMV's form, every item is its thread's first and `early` holds its operands (EpilogueOperands).
 template <typename T, int R, int kItems = 0>
-__device__ __forceinline__ void ApplyEpilogue(const GemvArgs& a, int pair, int tile, float* result, int m,
+__device__ __forceinline__ void ApplyEpilogue(const GemvArgs& a, int pair, float* result, int m,
                                               const float* x_scale = nullptr,
                                               const EpilogueOperands<kItems>* early = nullptr) {
   const int n = a.n;
   __syncthreads();
   for (int i = threadIdx.x; i < R * m; i += blockDim.x) {
-    const int r = i % R, xm = i / R, row = RowOfTile<R>(tile, r, pair);
+    const int r = i % R, xm = i / R, row = RowOf<R>(r, pair);
     if (row >= n) continue;
     float v = result[r * m + xm];
     if (x_scale != nullptr) v *= x_scale[xm];
@@ -127,7 +125,7 @@ __device__ __forceinline__ void ApplyEpilogue(const GemvArgs& a, int pair, int t
   constexpr int kHalf = R / 2;
   for (int item = threadIdx.x; item < kHalf * m; item += blockDim.x) {
     const int i = item % kHalf, xm = item / kHalf;
-    const int row1 = RowOfTile<R>(tile, i, pair), row2 = row1 + pair;
+    const int row1 = RowOf<R>(i, pair), row2 = row1 + pair;
     if (row1 >= n) continue;
     float v1 = Round<T>(result[i * m + xm]), v2 = Round<T>(result[(kHalf + i) * m + xm]);
     if (a.epilogue == GemvEpilogue::kGatedAct) {  // row1 < n/2 is the gate, row2 = row1 + n/2 the up

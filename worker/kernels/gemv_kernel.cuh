@@ -64,23 +64,20 @@ constexpr int MinBlocks() {
   return M > 1 ? 1 : kNormedOut ? 6 : (R == 2 && kUnroll == 2 ? 10 : 8);
 }
 
-// One row tile of the product: rows RowOfTile<R>(tile, r, pair) of W times x, then the epilogue. Every
-// thread of the block calls it. wait() runs once the tile's first weight loads are issued and before the
-// first read of x or of anything else a kernel writes (GemvKernel: the dependency wait of launch.cuh; the
-// persistent sequence kernel, gemv_sequence.cu: its grid barrier); it may contain __syncthreads().
-template <typename T, typename W, int M, int R, int kUnroll, bool kNorm, bool kNormedOut, typename Wait>
-__device__ __forceinline__ void GemvTile(const GemvArgs& a, int pair, int tile, Wait&& wait) {
+template <typename T, typename W, int M, int R, int kUnroll, bool kNorm, bool kNormedOut = false>
+__global__ void __launch_bounds__(kThreads, (MinBlocks<M, R, kUnroll, kNormedOut>())) GemvKernel(const GemvArgs a, int pair) {
   constexpr int kPerLoad = 16 / sizeof(W);              // weights per 16-byte load
   constexpr int kXPerLoad = 16 / sizeof(T);             // x values per 16-byte load
   constexpr int kXLoads = kPerLoad / kXPerLoad;         // x loads per weight load
   constexpr int kStride = kThreads * kPerLoad;          // K covered by one load of every thread
+  AllowNextKernel();
   const int n = a.n, k = a.k;
   const T* __restrict__ x = static_cast<const T*>(a.x);
   const T* __restrict__ norm_weight = static_cast<const T*>(a.norm_weight);
 
   const W* rows[R];
 #pragma unroll
-  for (int r = 0; r < R; ++r) rows[r] = static_cast<const W*>(a.w) + static_cast<int64_t>(min(RowOfTile<R>(tile, r, pair), n - 1)) * k;
+  for (int r = 0; r < R; ++r) rows[r] = static_cast<const W*>(a.w) + static_cast<int64_t>(min(RowOf<R>(r, pair), n - 1)) * k;
 
   float acc[R][M];
 #pragma unroll
@@ -93,7 +90,7 @@ __device__ __forceinline__ void GemvTile(const GemvArgs& a, int pair, int tile, 
   // produces x (launch.cuh).
   // The epilogue's operands, loaded as early as each may be (or after the reduction, as the baseline).
   __shared__ EpilogueOperands<R * M> early;
-  T* __restrict__ normed_out = kNormedOut && tile == 0 ? static_cast<T*>(a.normed_out) : nullptr;
+  T* __restrict__ normed_out = kNormedOut && blockIdx.x == 0 ? static_cast<T*>(a.normed_out) : nullptr;
 
   float inv[M];
   const int rounds = (k + kStride * kUnroll - 1) / (kStride * kUnroll);
@@ -109,9 +106,9 @@ __device__ __forceinline__ void GemvTile(const GemvArgs& a, int pair, int tile, 
       }
     }
     if (round == 0) {
-      if (a.early_epilogue_operands) LoadRotaryOperands<T, R>(a, pair, tile, M, early);
-      wait();
-      if (a.early_epilogue_operands) LoadResidualOperand<T, R>(a, pair, tile, M, early);
+      if (a.early_epilogue_operands) LoadRotaryOperands<T, R>(a, pair, M, early);
+      WaitForPreviousKernel();
+      if (a.early_epilogue_operands) LoadResidualOperand<T, R>(a, pair, M, early);
       if constexpr (kNorm) InverseRms<T, M>(x, k, a.norm_eps, inv);
     }
 #pragma unroll
@@ -173,41 +170,26 @@ __device__ __forceinline__ void GemvTile(const GemvArgs& a, int pair, int tile, 
     result[threadIdx.x] = sum;
   }
   if (!a.early_epilogue_operands) {
-    LoadRotaryOperands<T, R>(a, pair, tile, M, early);
-    LoadResidualOperand<T, R>(a, pair, tile, M, early);
+    LoadRotaryOperands<T, R>(a, pair, M, early);
+    LoadResidualOperand<T, R>(a, pair, M, early);
   }
-  ApplyEpilogue<T, R, R * M>(a, pair, tile, result, M, nullptr, &early);
-}
-
-template <typename T, typename W, int M, int R, int kUnroll, bool kNorm, bool kNormedOut = false>
-__global__ void __launch_bounds__(kThreads, (MinBlocks<M, R, kUnroll, kNormedOut>())) GemvKernel(const GemvArgs a, int pair) {
-  AllowNextKernel();
-  GemvTile<T, W, M, R, kUnroll, kNorm, kNormedOut>(a, pair, blockIdx.x, [] { WaitForPreviousKernel(); });
+  ApplyEpilogue<T, R, R * M>(a, pair, result, M, nullptr, &early);
 }
 
 // Large N has blocks enough to fill the GPU with 4 rows each (fewer, longer-lived blocks); small N takes
 // 2 so that a 2048-row matrix still spreads over all SMs. Rows of 2048 16-bit values are one round of
 // loads at 2 chunks per row; longer rows (the down projection's 5632) take 4, so that most of a block's
 // weights are requested before the dependency wait rather than a third of them.
-enum class GemvForm { kWide, kLong, kShort };  // R = 4, U = 2; R = 2, U = 4; R = 2, U = 2
-template <typename W>
-__host__ __device__ inline GemvForm FormOf(const GemvArgs& a) {
-  if (a.n >= 8192) return GemvForm::kWide;
-  return a.k > kThreads * (16 / static_cast<int>(sizeof(W))) * 2 ? GemvForm::kLong : GemvForm::kShort;
-}
-__host__ __device__ inline int RowsPerTile(GemvForm form) { return form == GemvForm::kWide ? 4 : 2; }
-
 template <typename T, typename W, int M, bool kNorm, bool kNormedOut = false>
 cudaError_t LaunchGemv(const GemvArgs& a, cudaStream_t stream) {
   const int pair = PairOffset(a);
-  const GemvForm form = FormOf<W>(a);
-  const dim3 grid((a.n + RowsPerTile(form) - 1) / RowsPerTile(form));
-  switch (form) {
-    case GemvForm::kWide: return LaunchKernel(GemvKernel<T, W, M, 4, 2, kNorm, kNormedOut>, grid, dim3(kThreads), 0, stream, a, pair);
-    case GemvForm::kLong: return LaunchKernel(GemvKernel<T, W, M, 2, 4, kNorm, kNormedOut>, grid, dim3(kThreads), 0, stream, a, pair);
-    case GemvForm::kShort: break;
+  if (a.n >= 8192) {
+    return LaunchKernel(GemvKernel<T, W, M, 4, 2, kNorm, kNormedOut>, dim3((a.n + 3) / 4), dim3(kThreads), 0, stream, a, pair);
   }
-  return LaunchKernel(GemvKernel<T, W, M, 2, 2, kNorm, kNormedOut>, grid, dim3(kThreads), 0, stream, a, pair);
+  if (a.k > kThreads * (16 / static_cast<int>(sizeof(W))) * 2) {
+    return LaunchKernel(GemvKernel<T, W, M, 2, 4, kNorm, kNormedOut>, dim3((a.n + 1) / 2), dim3(kThreads), 0, stream, a, pair);
+  }
+  return LaunchKernel(GemvKernel<T, W, M, 2, 2, kNorm, kNormedOut>, dim3((a.n + 1) / 2), dim3(kThreads), 0, stream, a, pair);
 }
 
 template <typename T, typename W, int M>

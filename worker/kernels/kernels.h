@@ -124,15 +124,6 @@ bool GemvSupports(const GemvArgs& args);
 enum class SkinnyMmaMode { kOff, kMeasured, kAll };
 SkinnyMmaMode SetSkinnyMmaMode(SkinnyMmaMode mode);
 cudaError_t Gemv(const GemvArgs& args, cudaStream_t stream);
-// Up to kGemvSequenceMaxOps products of one row of x each, run in order by one persistent kernel with a
-// grid barrier between them (gemv_sequence.cu): the same results as one Gemv launch each, without the
-// kernel boundaries. Each product may read what the earlier ones wrote. barrier: kGemvSequenceBarrierWords
-// unsigned ints, zero before the first launch; the kernel leaves them zero.
-constexpr int kGemvSequenceMaxOps = 8;
-constexpr int kGemvSequenceBarrierWords = 17 * 32;
-// GemvSupports with one row of x, 16-bit activations and weights of that dtype, no normed_out.
-bool GemvSequenceSupports(const GemvArgs& args);
-cudaError_t GemvSequence(const GemvArgs* ops, int count, unsigned* barrier, cudaStream_t stream);
 
 // Per row of float logits [rows, vocab]: out[r] = {first index of the maximum (as a float), its
 // log-softmax}, as the sampler's greedy path reports them; `ids` (optional) gets the index as int64.

@@ -157,7 +157,7 @@ __global__ void __launch_bounds__(kThreads, 2) SkinnyClusterMmaKernel(const Gemv
   }
   // The others may still read this block's slots: it leaves only once all have read (arrive now, wait last).
   asm volatile("barrier.cluster.arrive.release.aligned;" ::: "memory");
-  ApplyEpilogue<T, R>(a, pair, blockIdx.x, result, m);
+  ApplyEpilogue<T, R>(a, pair, result, m);
   asm volatile("barrier.cluster.wait.acquire.aligned;" ::: "memory");
 #else
   __trap();  // launched only where ClustersSupported(); a build without sm_90 code has none

@@ -169,7 +169,7 @@ __global__ void __launch_bounds__(kThreads, 2) SkinnyMmaKernel(const GemvArgs a,
     for (int v = 0; v < kHalfWarps; ++v) sum += partial[v][r * kRows + i];
     result[r * m + i] = sum;
   }
-  ApplyEpilogue<T, kTileRows>(a, pair, blockIdx.x, result, m);
+  ApplyEpilogue<T, kTileRows>(a, pair, result, m);
 }
 
 template <typename T, int MT, int H = 2>

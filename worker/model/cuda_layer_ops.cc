@@ -102,16 +102,6 @@ bool& GemvEarlyOperands() {
   return early;
 }
 
-// FusedProjectionScope's persistent kernel for consecutive one-row projections; off unless
-// BASALT_GEMV_SEQUENCE=1 (or SetCudaGemvSequence) until it measures faster (worker/kernels/NOTES.md).
-bool& GemvSequenceEnabled() {
-  static bool enabled = [] {
-    const char* v = std::getenv("BASALT_GEMV_SEQUENCE");
-    return v != nullptr && std::string(v) == "1";
-  }();
-  return enabled;
-}
-
 bool KernelActivation(Activation activation, kernels::GatedActivation& out) {
   switch (activation) {
     case Activation::kSilu: out = kernels::GatedActivation::kSilu; return true;
@@ -125,7 +115,6 @@ class CudaLayerOps final : public LayerOps {
  public:
   at::Tensor Embed(const at::Tensor& table, at::Tensor& ids, const at::Tensor& source_rows,
                    const at::Tensor& previous) const override {
-    Flush();
     const bool pending = source_rows.defined();
     auto device_longs = [&](const at::Tensor& t) {
       return t.is_cuda() && t.device() == table.device() && t.scalar_type() == at::kLong && t.is_contiguous() && t.dim() == 1;
@@ -148,7 +137,6 @@ class CudaLayerOps final : public LayerOps {
   at::Tensor Linear(const at::Tensor& x, const LinearWeights& w) const override {
     kernels::GemvArgs a;
     if (PrepareGemv(x, w, a) && kernels::GemvSupports(a)) return RunGemv(a, {x.size(0), a.n}, x.options());
-    Flush();
     return w.quantized() ? DequantizedLinear(x, w) : LayerOps::Linear(x, w);
   }
 
@@ -159,13 +147,11 @@ class CudaLayerOps final : public LayerOps {
     if (FusionEnabled() && PrepareGemv(x, w, a) && PrepareNormedInput(x, norm, spec, a, normed)) {
       return RunGemv(a, {x.size(0), a.n}, x.options());
     }
-    Flush();
     return LayerOps::NormLinear(x, norm, spec, w);
   }
 
   at::Tensor LogitsHead(const at::Tensor& x, const NormWeights* norm, const NormSpec& spec, const LinearWeights& w,
                         at::Tensor* hidden) const override {
-    Flush();  // and launched at once below: the logits are read outside LayerOps (GreedyChoice)
     kernels::GemvArgs a;
     a.float_output = true;
     if (FusionEnabled() && PrepareGemv(x, w, a) && (norm == nullptr || PrepareNorm(*norm, spec, a))) {
@@ -175,7 +161,7 @@ class CudaLayerOps final : public LayerOps {
         a.normed_out = normed.data_ptr();
       }
       if (kernels::GemvSupports(a)) {
-        at::Tensor logits = RunGemv(a, {x.size(0), a.n}, x.options().dtype(at::kFloat), /*may_defer=*/false);
+        at::Tensor logits = RunGemv(a, {x.size(0), a.n}, x.options().dtype(at::kFloat));
         if (hidden != nullptr) *hidden = norm != nullptr ? normed : x;  // last: `x` may be *hidden
         return logits;
       }
@@ -183,7 +169,7 @@ class CudaLayerOps final : public LayerOps {
       // normalized rows wanted): the norm kernel first, whose output is then the hidden state.
       a.normed_out = nullptr;
       if (norm != nullptr && PrepareSeparateNorm(x, *norm, spec, a, normed)) {
-        at::Tensor logits = RunGemv(a, {x.size(0), a.n}, x.options().dtype(at::kFloat), /*may_defer=*/false);
+        at::Tensor logits = RunGemv(a, {x.size(0), a.n}, x.options().dtype(at::kFloat));
         if (hidden != nullptr) *hidden = normed;
         return logits;
       }
@@ -200,24 +186,19 @@ class CudaLayerOps final : public LayerOps {
         PrepareNormedInput(x, norm, spec, a, normed)) {
       return RunGemv(a, {x.size(0), a.n / 2}, x.options());
     }
-    Flush();
     return LayerOps::NormGatedLinear(x, norm, spec, gate_up, activation);
   }
 
   void LinearAddInto(const at::Tensor& x, const LinearWeights& w, at::Tensor& residual) const override {
-    if (!FusionEnabled()) {
-      Flush();
-      return LayerOps::LinearAddInto(x, w, residual);
-    }
+    if (!FusionEnabled()) return LayerOps::LinearAddInto(x, w, residual);
     kernels::GemvArgs a;
     a.epilogue = kernels::GemvEpilogue::kAddInto;
     if (PrepareGemv(x, w, a) && residual.is_contiguous() && residual.scalar_type() == x.scalar_type() &&
         residual.dim() == 2 && residual.size(0) == x.size(0) && residual.size(1) == a.n && kernels::GemvSupports(a)) {
       a.y = residual.data_ptr();
-      LaunchGemv(a, true);
+      Check(kernels::Gemv(a, at::cuda::getCurrentCUDAStream()), "gemv");
       return;
     }
-    Flush();
     if (!w.quantized() && !w.bias.defined()) {
       residual.addmm_(x, w.weight.t());  // cuBLAS adds in its epilogue: no separate add kernel
     } else {
@@ -238,12 +219,10 @@ class CudaLayerOps final : public LayerOps {
         return QueryHeads(RunGemv(a, {x.size(0), a.n}, x.options()), params);
       }
     }
-    Flush();
     return LayerOps::NormQkvRotaryCacheWrite(x, norm, spec, qkv, params, rotary, batch, key_cache, value_cache);
   }
 
   at::Tensor Norm(const at::Tensor& x, const NormWeights& w, const NormSpec& spec) const override {
-    Flush();
     if (spec.type != NormType::kRmsNorm || x.dim() != 2 || x.stride(1) != 1) return LayerOps::Norm(x, w, spec);
     at::Tensor out = at::empty_like(x, x.options().memory_format(at::MemoryFormat::Contiguous));
     Check(kernels::RmsNorm(out.data_ptr(), x.data_ptr(), w.weight.data_ptr(), x.size(0), static_cast<int>(x.size(1)),
@@ -254,7 +233,6 @@ class CudaLayerOps final : public LayerOps {
   }
 
   at::Tensor GatedActivation(const at::Tensor& gate_up, Activation activation) const override {
-    Flush();
     kernels::GatedActivation act;
     if (!KernelActivation(activation, act)) return LayerOps::GatedActivation(gate_up, activation);
     const int64_t inter = gate_up.size(-1) / 2;
@@ -268,7 +246,6 @@ class CudaLayerOps final : public LayerOps {
   at::Tensor RotaryAndCacheWrite(at::Tensor& qkv, const AttentionParams& params, const RotaryEmbedding* rotary,
                                  const AttentionBatch& batch, at::Tensor& key_cache,
                                  at::Tensor& value_cache) const override {
-    Flush();
     // Models without rotary embeddings (learned or ALiBi positions) take the kernel too, for the cache
     // write alone: it skips the slot -1 of padded CUDA-graph rows, which index_copy_ rejects.
     if (qkv.dim() != 2 || qkv.stride(1) != 1) {
@@ -285,7 +262,6 @@ class CudaLayerOps final : public LayerOps {
   // int8 weights (--quantization int8) in a batch too big for the GEMV: the weight is dequantized into the
   // compute dtype by a kernel (one projection's worth of scratch) for cuBLAS.
   at::Tensor DequantizedLinear(const at::Tensor& x, const LinearWeights& w) const {
-    Flush();
     if (x.dim() != 2 || !w.weight.is_contiguous() || !w.scale.is_contiguous()) {
       return LayerOps::Linear(x, w);  // the torch path (quantization.cc) handles any layout
     }
@@ -302,23 +278,8 @@ class CudaLayerOps final : public LayerOps {
            kernels::DecodeAttentionSupportsHeadDim(params.head_dim);
   }
 
-  void BeginFusedProjections() const override {
-    pending_.clear();
-    fused_scope_ = true;
-  }
-  void EndFusedProjections() const override {
-    Flush();
-    fused_scope_ = false;
-  }
-  void LaunchPendingProjections() const override { Flush(); }
-  void AbandonFusedProjections() const override {
-    pending_.clear();
-    fused_scope_ = false;
-  }
-
   at::Tensor Attention(const at::Tensor& q, const at::Tensor& key_cache, const at::Tensor& value_cache,
                        const AttentionBatch& batch, const AttentionParams& params) const override {
-    Flush();
     const int64_t tokens = q.size(0);
     // Decode sequences (one new token) come first in a step (the model runner orders them); they go
     // through the paged decode kernel, the prompt chunks after them through PrefillChunks.
@@ -389,43 +350,11 @@ class CudaLayerOps final : public LayerOps {
     return true;
   }
 
-  at::Tensor RunGemv(kernels::GemvArgs& a, at::IntArrayRef shape, const at::TensorOptions& options,
-                     bool may_defer = true) const {
+  static at::Tensor RunGemv(kernels::GemvArgs& a, at::IntArrayRef shape, const at::TensorOptions& options) {
     at::Tensor y = at::empty(shape, options);
     a.y = y.data_ptr();
-    LaunchGemv(a, may_defer);
-    return y;
-  }
-
-  // Inside a FusedProjectionScope (and with the sequence kernel enabled) a one-row product joins the
-  // pending sequence; anything else first launches what is pending, so kernels run in call order. A
-  // tensor freed meanwhile may be reused by a later allocation: its users come later in that order too.
-  void LaunchGemv(const kernels::GemvArgs& a, bool may_defer) const {
-    if (may_defer && fused_scope_ && GemvSequenceEnabled() && kernels::GemvSequenceSupports(a)) {
-      pending_.push_back(a);
-      if (pending_.size() == static_cast<size_t>(kernels::kGemvSequenceMaxOps)) Flush();
-      return;
-    }
-    Flush();
     Check(kernels::Gemv(a, at::cuda::getCurrentCUDAStream()), "gemv");
-  }
-
-  void Flush() const {
-    if (pending_.empty()) return;
-    std::vector<kernels::GemvArgs> ops;
-    ops.swap(pending_);
-    if (ops.size() == 1) {
-      Check(kernels::Gemv(ops[0], at::cuda::getCurrentCUDAStream()), "gemv");
-      return;
-    }
-    // Zero once, before any capture (the eager warm-up); the kernel leaves it zero.
-    if (!sequence_barrier_.defined()) {
-      sequence_barrier_ = at::zeros({kernels::kGemvSequenceBarrierWords}, at::TensorOptions().dtype(at::kInt).device(at::kCUDA, c10::cuda::current_device()));
-    }
-    Check(kernels::GemvSequence(ops.data(), static_cast<int>(ops.size()),
-                                reinterpret_cast<unsigned*>(sequence_barrier_.data_ptr<int>()),
-                                at::cuda::getCurrentCUDAStream()),
-          "gemv_sequence");
+    return y;
   }
 
   // q as [T, H, D]: a view of the first H * D values of each row of the fused qkv projection.
@@ -602,10 +531,6 @@ class CudaLayerOps final : public LayerOps {
 
   mutable at::Tensor split_counters_;
   mutable std::vector<at::Tensor> outgrown_counters_;
-  // FusedProjectionScope: whether one is open, the products not yet launched, the kernel's barrier.
-  mutable bool fused_scope_ = false;
-  mutable std::vector<kernels::GemvArgs> pending_;
-  mutable at::Tensor sequence_barrier_;
 };
 
 }  // namespace
@@ -652,11 +577,6 @@ void SetCudaDecodeAttention(int partition, int cluster) {
 
 void SetCudaAttentionEarlyRelease(bool early) { DecodeAttentionOverride().release_next_early = early; }
 
-bool SetCudaGemvSequence(bool enabled) {
-  const bool previous = GemvSequenceEnabled();
-  GemvSequenceEnabled() = enabled;
-  return previous;
-}
 void SetCudaGemvEarlyOperands(bool early) { GemvEarlyOperands() = early; }
 
 int SetCudaSharedMemoryCarveout(int percent) { return kernels::SetSharedMemoryCarveout(percent); }

@@ -127,9 +127,8 @@ at::Tensor DecoderModel::MlpHidden(int layer, const at::Tensor& x, const NormWei
     return norm != nullptr ? ops_->NormGatedLinear(x, *norm, spec_.norm, gate_up, act)
                            : ops_->GatedActivation(ops_->Linear(x, gate_up), act);
   }
-  at::Tensor hidden = norm != nullptr ? ops_->NormLinear(x, *norm, spec_.norm, gate_up) : ops_->Linear(x, gate_up);
-  ops_->LaunchPendingProjections();  // the activation is a torch op (FusedProjectionScope)
-  return ApplyActivation(hidden, act);
+  return ApplyActivation(norm != nullptr ? ops_->NormLinear(x, *norm, spec_.norm, gate_up) : ops_->Linear(x, gate_up),
+                         act);
 }
 
 at::Tensor DecoderModel::Mlp(int layer, const at::Tensor& x) const {
@@ -139,14 +138,11 @@ at::Tensor DecoderModel::Mlp(int layer, const at::Tensor& x) const {
 at::Tensor DecoderModel::ForwardPreNorm(at::Tensor x, const AttentionBatch& batch, KvCache& cache,
                                         const at::Tensor& logits_indices) const {
   at::Tensor residual = x;
-  // Only LayerOps calls inside: the projections between two attentions may run as one kernel.
-  FusedProjectionScope fused(*ops_);
   for (int layer = 0; layer < spec_.num_layers; ++layer) {
     const LayerWeights& w = weights_.layers[layer];
     ops_->LinearAddInto(SelfAttention(layer, residual, &w.input_norm, batch, cache), w.o, residual);
     ops_->LinearAddInto(MlpHidden(layer, residual, &w.post_attention_norm), w.down, residual);
   }
-  fused.End();
   // A decode step's rows are its logits rows, in order (the CUDA graphs' case): no gather kernel. The
   // final norm is left to Forward, which fuses it into the LM head where it can.
   const bool every_row = batch.decode_only && logits_indices.size(0) == residual.size(0);

@@ -92,7 +92,6 @@ SkinnyGemm SetCudaSkinnyGemm(SkinnyGemm) { return SkinnyGemm::kOff; }
 void SetCudaDecodeAttention(int, int) {}
 void SetCudaAttentionEarlyRelease(bool) {}
 void SetCudaGemvEarlyOperands(bool) {}
-bool SetCudaGemvSequence(bool) { return false; }
 int SetCudaSharedMemoryCarveout(int) { return -1; }
 at::Tensor CudaGreedyChoice(const at::Tensor&, const at::Tensor&) { return at::Tensor(); }
 bool CudaFillPendingIds(at::Tensor&, const at::Tensor&, const at::Tensor&) { return false; }

@@ -64,34 +64,6 @@ class LayerOps {
   // Whether Attention() of a decode-only batch with these params reads only device tensors, so that a
   // CUDA graph may capture it (the portable path loops over the batch's host-side lengths).
   virtual bool DecodeAttentionIsCapturable(const AttentionParams& params) const { return false; }
-
-  // Between Begin and End, consecutive projections of one row may run as one persistent kernel (CUDA:
-  // worker/kernels/gemv_sequence.cu), so a projection's output is complete only once the next other
-  // LayerOps call, or End, has run: in between, the caller hands outputs only to LayerOps calls. End
-  // launches what is still pending; Abandon (an exception unwinding) drops it. FusedProjectionScope pairs them.
-  virtual void BeginFusedProjections() const {}
-  virtual void EndFusedProjections() const {}
-  virtual void AbandonFusedProjections() const {}
-  // Inside the scope: launches what is pending now, before a torch op reads a projection's output.
-  virtual void LaunchPendingProjections() const {}
-};
-
-class FusedProjectionScope {
- public:
-  explicit FusedProjectionScope(const LayerOps& ops) : ops_(ops) { ops_.BeginFusedProjections(); }
-  ~FusedProjectionScope() {
-    if (open_) ops_.AbandonFusedProjections();
-  }
-  FusedProjectionScope(const FusedProjectionScope&) = delete;
-  FusedProjectionScope& operator=(const FusedProjectionScope&) = delete;
-  void End() {
-    open_ = false;
-    ops_.EndFusedProjections();
-  }
-
- private:
-  const LayerOps& ops_;
-  bool open_ = true;
 };
 
 std::unique_ptr<LayerOps> MakeTorchLayerOps();
@@ -129,8 +101,5 @@ void SetCudaGemvEarlyOperands(bool early);
 // CUDA builds: the L1 / shared-memory split of the kernels, in percent (-1: the driver's choice per kernel;
 // kernels::SetSharedMemoryCarveout). Returns the previous setting (-1 without CUDA). For benchmarks.
 int SetCudaSharedMemoryCarveout(int percent);
-// CUDA builds: whether FusedProjectionScope runs consecutive one-row projections as one persistent kernel
-// (BASALT_GEMV_SEQUENCE=1 starts with true). Returns the previous setting (false without CUDA).
-bool SetCudaGemvSequence(bool enabled);
 
 }  // namespace basalt::model
