@@ -23,6 +23,9 @@ ABSL_FLAG(std::string, served_model_name, "", "name reported by ModelInfo (defau
 ABSL_FLAG(int, max_model_len, 0, "context length (default: the model's max_position_embeddings)");
 ABSL_FLAG(int, max_num_seqs, 256, "most sequences in one step");
 ABSL_FLAG(int, max_num_batched_tokens, 0, "most tokens in one step (default: 8192 on CUDA, 2048 on CPU)");
+ABSL_FLAG(int, max_prefill_tokens_with_decodes, 0,
+          "most prompt tokens in a step that also decodes, bounding running streams' inter-token latency "
+          "while prompts arrive (default 0: max_num_batched_tokens)");
 ABSL_FLAG(int, max_queued_requests, 1024, "requests queued or running before new ones get RESOURCE_EXHAUSTED");
 ABSL_FLAG(int, max_choices, 16, "largest n / best_of per request");
 ABSL_FLAG(double, gpu_memory_utilization, 0.9, "share of GPU memory the worker may use (weights + KV cache)");
@@ -46,7 +49,7 @@ int main(int argc, char** argv) {
   basalt::config::ParseFlagsWithEnvironment(
       argc, argv,
       {"model", "listen", "device", "dtype", "quantization", "served_model_name", "max_model_len", "max_num_seqs",
-       "max_num_batched_tokens", "max_queued_requests", "max_choices", "gpu_memory_utilization", "kv_cache_bytes",
+       "max_num_batched_tokens", "max_prefill_tokens_with_decodes", "max_queued_requests", "max_choices", "gpu_memory_utilization", "kv_cache_bytes",
        "chat_template", "enforce_eager", "async_decode", "enable_prefix_caching", "cpu_threads", "log_level"},
       "basalt-worker --model DIR [--listen HOST:PORT] [--device cpu|cuda] [--dtype auto|float32|bfloat16|float16]\n"
       "  [--quantization none|int8]\n"
@@ -66,6 +69,7 @@ int main(int argc, char** argv) {
   options.max_model_len = absl::GetFlag(FLAGS_max_model_len);
   options.max_num_seqs = absl::GetFlag(FLAGS_max_num_seqs);
   options.max_num_batched_tokens = absl::GetFlag(FLAGS_max_num_batched_tokens);
+  options.max_prefill_tokens_with_decodes = absl::GetFlag(FLAGS_max_prefill_tokens_with_decodes);
   options.max_queued_requests = absl::GetFlag(FLAGS_max_queued_requests);
   options.max_choices = absl::GetFlag(FLAGS_max_choices);
   options.gpu_memory_utilization = absl::GetFlag(FLAGS_gpu_memory_utilization);

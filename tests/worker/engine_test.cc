@@ -312,6 +312,41 @@ TEST(EnginePreemptionTest, PreemptedRequestsGiveTheSameTokens) {
   }
 }
 
+// Prompts chunked 3 tokens a step while other streams decode give the tokens they give alone.
+TEST(EnginePrefillCapTest, PromptsChunkedAroundDecodesGiveTheSameTokens) {
+  EngineOptions options;
+  options.max_prefill_tokens_with_decodes = 3;
+  auto engine = MakeEngine(options);
+  ASSERT_NE(engine, nullptr);
+  const char* prompts[] = {"Call me Ishmael. Some years ago, never mind how long precisely",
+                           "It was the best of times, it was the worst of times, it was the age of wisdom",
+                           "The quick brown fox jumps over the lazy dog"};
+  std::vector<std::vector<int32_t>> alone;
+  for (const char* p : prompts) {
+    auto got = GenerateBlocking(*engine, Greedy(p, 40));
+    ASSERT_TRUE(got.ok()) << got.status();
+    alone.push_back(Ids(got->choices[0]));
+  }
+  std::vector<std::future<absl::StatusOr<CompletedRequest>>> futures;
+  for (const char* p : prompts) {
+    futures.push_back(std::async(std::launch::async, [&, p] { return GenerateBlocking(*engine, Greedy(p, 40)); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the later prompts meet decoding streams
+  }
+  for (size_t i = 0; i < futures.size(); ++i) {
+    auto got = futures[i].get();
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(Ids(got->choices[0]), alone[i]) << prompts[i];
+  }
+}
+
+TEST(EnginePrefillCapTest, NegativeCapIsRejected) {
+  EngineOptions options;
+  options.model_dir = std::string(BASALT_FIXTURES_DIR) + "/models/llama";
+  options.max_prefill_tokens_with_decodes = -1;
+  const auto engine = Engine::Create(options);
+  EXPECT_EQ(engine.status().code(), absl::StatusCode::kInvalidArgument) << engine.status();
+}
+
 // An observer that only waits for the final output.
 class WaitForEnd final : public OutputObserver {
  public:

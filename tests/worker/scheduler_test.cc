@@ -94,6 +94,71 @@ TEST_F(SchedulerTest, LongPromptIsChunkedAndMixedWithDecodes) {
   EXPECT_TRUE(plan.chunks[1].sample);
 }
 
+// While a stream decodes, prompt chunks share max_prefill_tokens_with_decodes (running prompts first,
+// then admissions); a step with no decodes takes the whole budget.
+TEST_F(SchedulerTest, PromptTokensAreCappedOnlyWhileStreamsDecode) {
+  Scheduler s({.max_num_seqs = 8, .max_num_batched_tokens = 32, .max_prefill_tokens_with_decodes = 8,
+               .block_size = 4, .num_blocks = 64});
+  Sequence* a = NewSequence(40);
+  s.Add(a);
+  StepPlan plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 1u);
+  EXPECT_EQ(plan.chunks[0].num_tokens, 32);  // nothing decodes yet: the full budget
+  Complete(plan, s);
+  Complete(s.Schedule(), s);  // the prompt's last 8 tokens; a samples and decodes from now on
+  ASSERT_EQ(a->num_output_tokens(), 1);
+
+  Sequence* b = NewSequence(Range(100, 120));  // prompts of their own: no prefix-cache hits
+  Sequence* c = NewSequence(Range(200, 220));
+  s.Add(b);
+  s.Add(c);
+  plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 2u);  // c waits: the prompt tokens went to b
+  EXPECT_EQ(plan.chunks[0].seq, a);
+  EXPECT_EQ(plan.chunks[0].num_tokens, 1);
+  EXPECT_EQ(plan.chunks[1].seq, b);
+  EXPECT_EQ(plan.chunks[1].num_tokens, 8);
+  EXPECT_EQ(plan.num_tokens, 9);
+  Complete(plan, s);
+
+  plan = s.Schedule();  // b, running, takes its 8 before c is admitted
+  ASSERT_EQ(plan.chunks.size(), 2u);
+  EXPECT_EQ(plan.chunks[1].seq, b);
+  EXPECT_EQ(plan.chunks[1].start, 8);
+  EXPECT_EQ(plan.chunks[1].num_tokens, 8);
+  Complete(plan, s);
+
+  plan = s.Schedule();  // b's last 4, then 4 of c
+  ASSERT_EQ(plan.chunks.size(), 3u);
+  EXPECT_EQ(plan.chunks[1].seq, b);
+  EXPECT_EQ(plan.chunks[1].num_tokens, 4);
+  EXPECT_TRUE(plan.chunks[1].sample);
+  EXPECT_EQ(plan.chunks[2].seq, c);
+  EXPECT_EQ(plan.chunks[2].num_tokens, 4);
+  Complete(plan, s);
+
+  // With a, b decoding, and a and b finished, c alone takes the full budget again.
+  s.Remove(a);
+  s.Remove(b);
+  plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 1u);
+  EXPECT_EQ(plan.chunks[0].seq, c);
+  EXPECT_EQ(plan.chunks[0].num_tokens, 16);
+  EXPECT_TRUE(plan.chunks[0].sample);
+}
+
+// Off (0), prompts take whatever the decodes leave of the budget, as before.
+TEST_F(SchedulerTest, NoPromptCapByDefault) {
+  Scheduler s({.max_num_seqs = 8, .max_num_batched_tokens = 32, .block_size = 4, .num_blocks = 64});
+  Sequence* a = NewSequence(3);
+  s.Add(a);
+  Complete(s.Schedule(), s);
+  s.Add(NewSequence(Range(100, 140)));
+  const StepPlan plan = s.Schedule();
+  ASSERT_EQ(plan.chunks.size(), 2u);
+  EXPECT_EQ(plan.chunks[1].num_tokens, 31);
+}
+
 TEST_F(SchedulerTest, RespectsMaxNumSeqs) {
   Scheduler s({.max_num_seqs = 2, .max_num_batched_tokens = 100, .block_size = 4, .num_blocks = 64});
   for (int i = 0; i < 3; ++i) s.Add(NewSequence(2));

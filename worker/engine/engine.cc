@@ -27,6 +27,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& opti
     return absl::InvalidArgumentError(
         absl::StrCat("async_decode must be auto, on or off, not \"", options.async_decode, "\""));
   }
+  if (options.max_num_batched_tokens < 0 || options.max_prefill_tokens_with_decodes < 0) {
+    return absl::InvalidArgumentError("max_num_batched_tokens and max_prefill_tokens_with_decodes must not be negative");
+  }
   ConfigureCpuThreads(options.cpu_threads);
   auto model = LoadModel(options);
   if (!model.ok()) return model.status();
@@ -48,6 +51,7 @@ EngineImpl::EngineImpl(const EngineOptions& options, std::unique_ptr<LoadedModel
   sched.max_num_seqs = options_.max_num_seqs;
   sched.max_num_batched_tokens = options_.max_num_batched_tokens > 0 ? options_.max_num_batched_tokens
                                                                      : (m.device().is_cuda() ? 8192 : 2048);
+  sched.max_prefill_tokens_with_decodes = options_.max_prefill_tokens_with_decodes;
   sched.block_size = options_.block_size;
   sched.num_blocks = kv.num_blocks;
   sched.enable_prefix_caching = options_.enable_prefix_caching;
@@ -61,9 +65,12 @@ EngineImpl::EngineImpl(const EngineOptions& options, std::unique_ptr<LoadedModel
   // The default generator (unseeded requests) starts from a random seed, not torch's fixed default.
   at::Generator default_generator = at::globalContext().defaultGenerator(m.device());
   default_generator.set_current_seed(std::random_device{}());
-  spdlog::info("KV cache: {} blocks of {} tokens ({} tokens, {:.1f} MiB); max_model_len {}; step budget {} tokens",
+  spdlog::info("KV cache: {} blocks of {} tokens ({} tokens, {:.1f} MiB); max_model_len {}; step budget {} tokens, "
+               "{} prompt tokens while decoding",
                kv.num_blocks, options_.block_size, kv.num_blocks * options_.block_size,
-               kv.bytes / 1048576.0, kv.max_model_len, sched.max_num_batched_tokens);
+               kv.bytes / 1048576.0, kv.max_model_len, sched.max_num_batched_tokens,
+               sched.max_prefill_tokens_with_decodes > 0 ? sched.max_prefill_tokens_with_decodes
+                                                         : sched.max_num_batched_tokens);
   if (StepProfile::EnabledByEnvironment()) profile_ = std::make_unique<StepProfile>();
   // The step profile waits for the device after each forward pass: no step could run ahead.
   async_decode_ = !profile_ && (options_.async_decode == "on" || (options_.async_decode == "auto" && m.device().is_cuda()));

@@ -90,16 +90,30 @@ void Scheduler::Preempt(Sequence* seq) {
   ++num_preemptions_;
 }
 
+namespace {
+
+// Its prompt is in the cache: the sequence computes its newest token(s), not a prompt chunk.
+bool IsDecoding(const Sequence& seq) { return seq.num_computed_tokens >= seq.num_prompt_tokens; }
+
+}  // namespace
+
 StepPlan Scheduler::Schedule() {
   StepPlan plan;
   int budget = config_.max_num_batched_tokens;
+  // Prompt tokens this step may still take (max_prefill_tokens_with_decodes while any stream decodes).
+  int prefill_left = budget;
+  if (config_.max_prefill_tokens_with_decodes > 0 &&
+      std::any_of(running_.begin(), running_.end(), [](const Sequence* s) { return IsDecoding(*s); })) {
+    prefill_left = std::min(budget, config_.max_prefill_tokens_with_decodes);
+  }
 
   // Running sequences first, oldest first; preempt from the newest end when blocks run out.
   std::vector<Sequence*> scheduled;
   bool preempted_any = false;
   for (size_t i = 0; i < running_.size() && budget > 0;) {
     Sequence* seq = running_[i];
-    const int wanted = std::min(seq->num_uncomputed_tokens(), budget);
+    const bool decoding = IsDecoding(*seq);
+    const int wanted = std::min({seq->num_uncomputed_tokens(), budget, decoding ? budget : prefill_left});
     if (wanted <= 0) {
       ++i;
       continue;
@@ -107,6 +121,7 @@ StepPlan Scheduler::Schedule() {
     if (AllocateSlots(seq, wanted, &plan.block_copies)) {
       plan.chunks.push_back({seq, seq->num_computed_tokens, wanted, wanted == seq->num_uncomputed_tokens()});
       budget -= wanted;
+      if (!decoding) prefill_left -= wanted;
       ++i;
       continue;
     }
@@ -119,13 +134,13 @@ StepPlan Scheduler::Schedule() {
   }
 
   // Then admit waiting sequences in arrival order (not after a preemption: memory is short).
-  while (!preempted_any && !waiting_.empty() && budget > 0 &&
+  while (!preempted_any && !waiting_.empty() && budget > 0 && prefill_left > 0 &&
          static_cast<int>(running_.size()) < config_.max_num_seqs) {
     Sequence* seq = waiting_.front();
     // A sequence preempted with a token in flight is recomputed once that token is known.
     if (seq->num_inflight_tokens > 0) break;
     MatchCachedPrefix(seq);
-    const int wanted = std::min(seq->num_uncomputed_tokens(), budget);
+    const int wanted = std::min({seq->num_uncomputed_tokens(), budget, prefill_left});
     if (!AllocateSlots(seq, wanted, &plan.block_copies)) {
       FreeBlocks(seq);  // give the cached prefix back; it is matched again next time
       seq->num_computed_tokens = 0;
@@ -136,6 +151,7 @@ StepPlan Scheduler::Schedule() {
     running_.push_back(seq);
     plan.chunks.push_back({seq, seq->num_computed_tokens, wanted, wanted == seq->num_uncomputed_tokens()});
     budget -= wanted;
+    prefill_left -= wanted;
   }
   plan.num_tokens = config_.max_num_batched_tokens - budget;
   return plan;

@@ -20,6 +20,10 @@ namespace basalt::engine {
 struct SchedulerConfig {
   int max_num_seqs = 256;
   int max_num_batched_tokens = 2048;
+  // Most prompt tokens (chunks of prompts, recomputes) in a step that also decodes; 0 = the step budget.
+  // A step's time grows with its prompt tokens, and every decoding stream waits for the step: this
+  // bounds their inter-token latency while prompts arrive. Steps without decodes take the full budget.
+  int max_prefill_tokens_with_decodes = 0;
   int block_size = 16;
   int64_t num_blocks = 0;
   bool enable_prefix_caching = true;
