@@ -289,27 +289,36 @@ TEST(EngineCancelTest, CancelStopsTheRequestAndFreesItsCache) {
   EXPECT_EQ(next->choices[0].tokens.size(), 480u);
 }
 
+// Greedy requests for `prompts`, started `stagger` apart on the same engine, give the tokens each gives
+// alone.
+void ExpectConcurrentTokensMatchAlone(Engine& engine, const std::vector<std::string>& prompts, int max_tokens,
+                                      std::chrono::milliseconds stagger) {
+  std::vector<std::vector<int32_t>> alone;
+  for (const auto& p : prompts) {
+    auto got = GenerateBlocking(engine, Greedy(p, max_tokens));
+    ASSERT_TRUE(got.ok()) << got.status();
+    alone.push_back(Ids(got->choices[0]));
+  }
+  std::vector<std::future<absl::StatusOr<CompletedRequest>>> futures;
+  for (const auto& p : prompts) {
+    futures.push_back(std::async(std::launch::async, [&, p] { return GenerateBlocking(engine, Greedy(p, max_tokens)); }));
+    std::this_thread::sleep_for(stagger);
+  }
+  for (size_t i = 0; i < futures.size(); ++i) {
+    auto got = futures[i].get();
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(Ids(got->choices[0]), alone[i]) << prompts[i];
+  }
+}
+
 TEST(EnginePreemptionTest, PreemptedRequestsGiveTheSameTokens) {
   // Room for about two sequences of ~150 tokens: four concurrent ones force preemption and recompute.
   EngineOptions options;
   options.kv_cache_bytes = 2LL * 2 * 16 * 2 * 16 * 4 * 20;  // 20 blocks = 320 tokens
   auto engine = MakeEngine(options);
   ASSERT_NE(engine, nullptr);
-  const char* prompts[] = {"Call me Ishmael.", "It was the best of times", "The quick brown fox", "Whale"};
-  std::vector<std::vector<int32_t>> alone;
-  for (const char* p : prompts) {
-    auto got = GenerateBlocking(*engine, Greedy(p, 140));
-    ASSERT_TRUE(got.ok()) << got.status();
-    alone.push_back(Ids(got->choices[0]));
-  }
-  std::vector<std::future<absl::StatusOr<CompletedRequest>>> futures;
-  for (const char* p : prompts)
-    futures.push_back(std::async(std::launch::async, [&, p] { return GenerateBlocking(*engine, Greedy(p, 140)); }));
-  for (size_t i = 0; i < futures.size(); ++i) {
-    auto got = futures[i].get();
-    ASSERT_TRUE(got.ok()) << got.status();
-    EXPECT_EQ(Ids(got->choices[0]), alone[i]) << prompts[i];
-  }
+  ExpectConcurrentTokensMatchAlone(*engine, {"Call me Ishmael.", "It was the best of times", "The quick brown fox", "Whale"},
+                                   140, std::chrono::milliseconds(0));
 }
 
 // Prompts chunked 3 tokens a step while other streams decode give the tokens they give alone.
@@ -318,25 +327,12 @@ TEST(EnginePrefillCapTest, PromptsChunkedAroundDecodesGiveTheSameTokens) {
   options.max_prefill_tokens_with_decodes = 3;
   auto engine = MakeEngine(options);
   ASSERT_NE(engine, nullptr);
-  const char* prompts[] = {"Call me Ishmael. Some years ago, never mind how long precisely",
-                           "It was the best of times, it was the worst of times, it was the age of wisdom",
-                           "The quick brown fox jumps over the lazy dog"};
-  std::vector<std::vector<int32_t>> alone;
-  for (const char* p : prompts) {
-    auto got = GenerateBlocking(*engine, Greedy(p, 40));
-    ASSERT_TRUE(got.ok()) << got.status();
-    alone.push_back(Ids(got->choices[0]));
-  }
-  std::vector<std::future<absl::StatusOr<CompletedRequest>>> futures;
-  for (const char* p : prompts) {
-    futures.push_back(std::async(std::launch::async, [&, p] { return GenerateBlocking(*engine, Greedy(p, 40)); }));
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the later prompts meet decoding streams
-  }
-  for (size_t i = 0; i < futures.size(); ++i) {
-    auto got = futures[i].get();
-    ASSERT_TRUE(got.ok()) << got.status();
-    EXPECT_EQ(Ids(got->choices[0]), alone[i]) << prompts[i];
-  }
+  // 20 ms apart: the later prompts meet decoding streams.
+  ExpectConcurrentTokensMatchAlone(*engine,
+                                   {"Call me Ishmael. Some years ago, never mind how long precisely",
+                                    "It was the best of times, it was the worst of times, it was the age of wisdom",
+                                    "The quick brown fox jumps over the lazy dog"},
+                                   40, std::chrono::milliseconds(20));
 }
 
 TEST(EnginePrefillCapTest, NegativeCapIsRejected) {
