@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 #include "worker/engine/cpu_threads.h"
+#include "worker/engine/host_allocator.h"
 #include "worker/engine/engine_impl.h"
 #include "worker/engine/kv_cache_sizing.h"
 #include "worker/engine/request_validator.h"
@@ -30,6 +31,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& opti
   if (options.max_num_batched_tokens < 0 || options.max_prefill_tokens_with_decodes < 0) {
     return absl::InvalidArgumentError("max_num_batched_tokens and max_prefill_tokens_with_decodes must not be negative");
   }
+  KeepFreedMemoryForReuse();
   ConfigureCpuThreads(options.cpu_threads);
   auto model = LoadModel(options);
   if (!model.ok()) return model.status();
