@@ -23,9 +23,9 @@ ABSL_FLAG(std::string, served_model_name, "", "name reported by ModelInfo (defau
 ABSL_FLAG(int, max_model_len, 0, "context length (default: the model's max_position_embeddings)");
 ABSL_FLAG(int, max_num_seqs, 256, "most sequences in one step");
 ABSL_FLAG(int, max_num_batched_tokens, 0, "most tokens in one step (default: 8192 on CUDA, 2048 on CPU)");
-ABSL_FLAG(int, max_prefill_tokens_with_decodes, 0,
+ABSL_FLAG(int, max_prefill_tokens_with_decodes, -1,
           "most prompt tokens in a step that also decodes, bounding running streams' inter-token latency "
-          "while prompts arrive (default 0: max_num_batched_tokens)");
+          "while prompts arrive (0: max_num_batched_tokens; default -1: 64 on CPU, 0 on CUDA)");
 ABSL_FLAG(int, max_queued_requests, 1024, "requests queued or running before new ones get RESOURCE_EXHAUSTED");
 ABSL_FLAG(int, max_choices, 16, "largest n / best_of per request");
 ABSL_FLAG(double, gpu_memory_utilization, 0.9, "share of GPU memory the worker may use (weights + KV cache)");

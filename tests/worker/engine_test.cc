@@ -338,7 +338,7 @@ TEST(EnginePrefillCapTest, PromptsChunkedAroundDecodesGiveTheSameTokens) {
 TEST(EnginePrefillCapTest, NegativeCapIsRejected) {
   EngineOptions options;
   options.model_dir = std::string(BASALT_FIXTURES_DIR) + "/models/llama";
-  options.max_prefill_tokens_with_decodes = -1;
+  options.max_prefill_tokens_with_decodes = -2;
   const auto engine = Engine::Create(options);
   EXPECT_EQ(engine.status().code(), absl::StatusCode::kInvalidArgument) << engine.status();
 }

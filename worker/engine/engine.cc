@@ -28,8 +28,11 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& opti
     return absl::InvalidArgumentError(
         absl::StrCat("async_decode must be auto, on or off, not \"", options.async_decode, "\""));
   }
-  if (options.max_num_batched_tokens < 0 || options.max_prefill_tokens_with_decodes < 0) {
-    return absl::InvalidArgumentError("max_num_batched_tokens and max_prefill_tokens_with_decodes must not be negative");
+  if (options.max_num_batched_tokens < 0) {
+    return absl::InvalidArgumentError("max_num_batched_tokens must not be negative");
+  }
+  if (options.max_prefill_tokens_with_decodes < -1) {
+    return absl::InvalidArgumentError("max_prefill_tokens_with_decodes must be -1 (the device's default), 0 (no cap) or positive");
   }
   KeepFreedMemoryForReuse();
   ConfigureCpuThreads(options.cpu_threads);
@@ -53,7 +56,9 @@ EngineImpl::EngineImpl(const EngineOptions& options, std::unique_ptr<LoadedModel
   sched.max_num_seqs = options_.max_num_seqs;
   sched.max_num_batched_tokens = options_.max_num_batched_tokens > 0 ? options_.max_num_batched_tokens
                                                                      : (m.device().is_cuda() ? 8192 : 2048);
-  sched.max_prefill_tokens_with_decodes = options_.max_prefill_tokens_with_decodes;
+  sched.max_prefill_tokens_with_decodes = options_.max_prefill_tokens_with_decodes >= 0
+                                              ? options_.max_prefill_tokens_with_decodes
+                                              : (m.device().is_cuda() ? 0 : 64);
   sched.block_size = options_.block_size;
   sched.num_blocks = kv.num_blocks;
   sched.enable_prefix_caching = options_.enable_prefix_caching;

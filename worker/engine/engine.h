@@ -24,9 +24,10 @@ struct EngineOptions {
   int max_model_len = 0;        // 0 = the model's max_position_embeddings
   int max_num_seqs = 256;       // sequences in one step
   int max_num_batched_tokens = 0;  // tokens in one step; 0 = a device-dependent default
-  // Prompt tokens in a step that also decodes (SchedulerConfig::max_prefill_tokens_with_decodes);
-  // 0 = max_num_batched_tokens.
-  int max_prefill_tokens_with_decodes = 0;
+  // Prompt tokens in a step that also decodes (SchedulerConfig::max_prefill_tokens_with_decodes); 0 = no
+  // cap (max_num_batched_tokens); -1 = the device's default: 64 on the CPU (measured there, bench/RESULTS.md),
+  // no cap on CUDA (not measured there yet).
+  int max_prefill_tokens_with_decodes = -1;
   int max_queued_requests = 1024;  // beyond this, Submit returns ResourceExhausted
   int max_choices = 16;         // largest n / best_of
   int block_size = 16;          // tokens per KV block
