@@ -335,7 +335,8 @@ TEST(EnginePrefillCapTest, PromptsChunkedAroundDecodesGiveTheSameTokens) {
                                    40, std::chrono::milliseconds(20));
 }
 
-TEST(EnginePrefillCapTest, NegativeCapIsRejected) {
+// -1 is the device default and 0 no cap; anything lower is an error.
+TEST(EnginePrefillCapTest, CapBelowMinusOneIsRejected) {
   EngineOptions options;
   options.model_dir = std::string(BASALT_FIXTURES_DIR) + "/models/llama";
   options.max_prefill_tokens_with_decodes = -2;

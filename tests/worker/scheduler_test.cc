@@ -137,7 +137,7 @@ TEST_F(SchedulerTest, PromptTokensAreCappedOnlyWhileStreamsDecode) {
   EXPECT_EQ(plan.chunks[2].num_tokens, 4);
   Complete(plan, s);
 
-  // With a, b decoding, and a and b finished, c alone takes the full budget again.
+  // Once a and b are gone nothing decodes: c takes the full budget again.
   s.Remove(a);
   s.Remove(b);
   plan = s.Schedule();
