@@ -5,7 +5,8 @@
 # (bench/run_gpu_bench.sh) and a same-run A/B with one switch changed (AB_ENV). Everything lands in
 # $OUT/session.tar.gz and a short summary is printed last. Run from the checkout root with .gpu-debs carried:
 #   bench/gpu_session.sh [STEPS]    STEPS: comma list of build,tests,kernels,bench,profile,ab (default all)
-# Environment: CONC (1,32,128), PROMPTS (128), BUILD (/tmp/b), AB_ENV (ASYNC_DECODE=off), AB_CONC,
+# Environment: CONC (1,32,128), PROMPTS (128), BUILD (/tmp/b), AB_ENV (ASYNC_DECODE=off), AB_CONC, AB_PROMPTS,
+# AB_WORKER_ARGS (';'-separated worker flag sets, one A/B run each, instead of AB_ENV),
 # NCU_SKINNY=1 (ncu of the skinny GEMM; NCU_KERNEL: a kernel name regex instead), SASS_STATS=0 (skip the
 # ~80 s per-kernel SASS counts), KERNELS_AB_ENV
 # (the kernel bench again with this environment), REQUESTS (requests per stream, run_gpu_bench.sh),
@@ -91,12 +92,23 @@ fi
 
 if has ab; then
   # The same gRPC workload with this session's new path off (AB_ENV, default: synchronous decode steps), for a
-  # same-run baseline.
-  ab_env=${AB_ENV:-ASYNC_DECODE=off}
-  stamp "A/B: $ab_env (gRPC)"
-  env $ab_env OUT=$logs/bench-base SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json \
-    timeout 200 bench/run_gpu_bench.sh "$build" "${AB_CONC:-1,32,128}" 128 > $logs/bench-base.log 2>&1
-  grep -E "^api|^grpc" $logs/bench-base.log | tee -a $logs/summary.txt
+  # same-run baseline. AB_WORKER_ARGS instead: one run per ';'-separated set of worker flags.
+  ab_prompts=${AB_PROMPTS:-128}
+  if [ -n "${AB_WORKER_ARGS:-}" ]; then
+    IFS=';' read -ra ab_sets <<< "$AB_WORKER_ARGS"
+    for i in "${!ab_sets[@]}"; do
+      stamp "A/B: worker ${ab_sets[$i]} (gRPC, prompt $ab_prompts)"
+      WORKER_ARGS="${ab_sets[$i]}" OUT=$logs/bench-ab$i SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json \
+        timeout 200 bench/run_gpu_bench.sh "$build" "${AB_CONC:-1,32,128}" "$ab_prompts" > $logs/bench-ab$i.log 2>&1
+      grep -E "^api|^grpc" $logs/bench-ab$i.log | tee -a $logs/summary.txt
+    done
+  else
+    ab_env=${AB_ENV:-ASYNC_DECODE=off}
+    stamp "A/B: $ab_env (gRPC, prompt $ab_prompts)"
+    env $ab_env OUT=$logs/bench-base SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json \
+      timeout 200 bench/run_gpu_bench.sh "$build" "${AB_CONC:-1,32,128}" "$ab_prompts" > $logs/bench-base.log 2>&1
+    grep -E "^api|^grpc" $logs/bench-base.log | tee -a $logs/summary.txt
+  fi
 fi
 
 stamp "done"
