@@ -94,18 +94,20 @@ if has ab; then
   # The same gRPC workload with this session's new path off (AB_ENV, default: synchronous decode steps), for a
   # same-run baseline. AB_WORKER_ARGS instead: one run per ';'-separated set of worker flags.
   ab_prompts=${AB_PROMPTS:-128}
+  ab_baseline=$logs/bench/baseline.json  # the bench step's, else BASELINE's (else each run measures its own)
+  [ -f "$ab_baseline" ] || ab_baseline=${BASELINE:-}
   if [ -n "${AB_WORKER_ARGS:-}" ]; then
     IFS=';' read -ra ab_sets <<< "$AB_WORKER_ARGS"
     for i in "${!ab_sets[@]}"; do
       stamp "A/B: worker ${ab_sets[$i]} (gRPC, prompt $ab_prompts)"
-      WORKER_ARGS="${ab_sets[$i]}" OUT=$logs/bench-ab$i SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json \
+      WORKER_ARGS="${ab_sets[$i]}" OUT=$logs/bench-ab$i SKIP_HTTP=1 BASELINE=$ab_baseline \
         timeout 200 bench/run_gpu_bench.sh "$build" "${AB_CONC:-1,32,128}" "$ab_prompts" > $logs/bench-ab$i.log 2>&1
       grep -E "^api|^grpc" $logs/bench-ab$i.log | tee -a $logs/summary.txt
     done
   else
     ab_env=${AB_ENV:-ASYNC_DECODE=off}
     stamp "A/B: $ab_env (gRPC, prompt $ab_prompts)"
-    env $ab_env OUT=$logs/bench-base SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json \
+    env $ab_env OUT=$logs/bench-base SKIP_HTTP=1 BASELINE=$ab_baseline \
       timeout 200 bench/run_gpu_bench.sh "$build" "${AB_CONC:-1,32,128}" "$ab_prompts" > $logs/bench-base.log 2>&1
     grep -E "^api|^grpc" $logs/bench-base.log | tee -a $logs/summary.txt
   fi

@@ -25,8 +25,8 @@ struct EngineOptions {
   int max_num_seqs = 256;       // sequences in one step
   int max_num_batched_tokens = 0;  // tokens in one step; 0 = a device-dependent default
   // Prompt tokens in a step that also decodes (SchedulerConfig::max_prefill_tokens_with_decodes); 0 = no
-  // cap (max_num_batched_tokens); -1 = the device's default: 64 on the CPU (measured there, bench/RESULTS.md),
-  // no cap on CUDA (not measured there yet).
+  // cap (max_num_batched_tokens); -1 = the device's default: 64 on the CPU; no cap on CUDA, where a cap of 2048
+  // lowered p99 ITL at prompt 1024 but raised it at prompt 128 (more steps carry a small stall; bench/RESULTS.md).
   int max_prefill_tokens_with_decodes = -1;
   int max_queued_requests = 1024;  // beyond this, Submit returns ResourceExhausted
   int max_choices = 16;         // largest n / best_of
