@@ -6,7 +6,7 @@
 # $OUT/session.tar.gz and a short summary is printed last. Run from the checkout root with .gpu-debs carried:
 #   bench/gpu_session.sh [STEPS]    STEPS: comma list of build,tests,kernels,bench,profile,ab (default all)
 # Environment: CONC (1,32,128), PROMPTS (128), BUILD (/tmp/b), AB_ENV (ASYNC_DECODE=off), AB_CONC, AB_PROMPTS,
-# AB_WORKER_ARGS (';'-separated worker flag sets, one A/B run each, instead of AB_ENV),
+# AB_WORKER_ARGS (';'-separated worker flag sets, one A/B run each, instead of AB_ENV), PROFILE_PROMPTS (128),
 # NCU_SKINNY=1 (ncu of the skinny GEMM; NCU_KERNEL: a kernel name regex instead), SASS_STATS=0 (skip the
 # ~80 s per-kernel SASS counts), KERNELS_AB_ENV
 # (the kernel bench again with this environment), REQUESTS (requests per stream, run_gpu_bench.sh),
@@ -25,6 +25,8 @@ export PYTHON_LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}
 t0=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - t0 )) s] $*" | tee -a $logs/summary.txt; }
 has() { [[ ",$steps," == *",$1,"* ]]; }
+# The bench step's transformers baseline, else BASELINE's (else each later run measures its own).
+measured_baseline() { [ -f $logs/bench/baseline.json ] && echo $logs/bench/baseline.json || echo "${BASELINE:-}"; }
 finish() {
   tar -czf "$out/session.tar.gz" -C $logs . 2>/dev/null
   echo "==== summary"; cat $logs/summary.txt
@@ -84,8 +86,8 @@ fi
 
 if has profile; then
   stamp "step profile (gRPC, BASALT_STEP_PROFILE=1)"
-  OUT=$logs/bench-profile SKIP_HTTP=1 BASELINE=$logs/bench/baseline.json BASALT_STEP_PROFILE=1 \
-    timeout 200 bench/run_gpu_bench.sh "$build" "${CONC:-1,32,128}" 128 > $logs/bench-profile.log 2>&1
+  OUT=$logs/bench-profile SKIP_HTTP=1 BASELINE=$(measured_baseline) BASALT_STEP_PROFILE=1 \
+    timeout 200 bench/run_gpu_bench.sh "$build" "${CONC:-1,32,128}" "${PROFILE_PROMPTS:-128}" > $logs/bench-profile.log 2>&1
   grep -E "prompt steps" $logs/bench-profile/worker.log | head -8 >> $logs/summary.txt
   grep -E "decode steps" $logs/bench-profile/worker.log | tail -4 >> $logs/summary.txt
 fi
@@ -94,8 +96,7 @@ if has ab; then
   # The same gRPC workload with this session's new path off (AB_ENV, default: synchronous decode steps), for a
   # same-run baseline. AB_WORKER_ARGS instead: one run per ';'-separated set of worker flags.
   ab_prompts=${AB_PROMPTS:-128}
-  ab_baseline=$logs/bench/baseline.json  # the bench step's, else BASELINE's (else each run measures its own)
-  [ -f "$ab_baseline" ] || ab_baseline=${BASELINE:-}
+  ab_baseline=$(measured_baseline)
   if [ -n "${AB_WORKER_ARGS:-}" ]; then
     IFS=';' read -ra ab_sets <<< "$AB_WORKER_ARGS"
     for i in "${!ab_sets[@]}"; do

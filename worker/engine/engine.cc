@@ -267,8 +267,9 @@ void EngineImpl::Step() {
   StepLogits logits = runner_->Run(plan, all_positions);
   num_steps_.fetch_add(1);
   if (profile_) {
-    logits.logits.sum().item<float>();  // wait for the device, to time the forward pass alone
     profile_->Mark(StepProfile::kForward);
+    logits.logits.sum().item<float>();  // wait for the device, to time the forward pass alone
+    profile_->Mark(StepProfile::kForwardWait);
   }
   // Collected now: contrastive search frees its candidate sequences while it processes the step.
   std::vector<RequestState*> touched;

@@ -27,10 +27,10 @@ void StepProfile::EndStep(int batch, int tokens) {
   w.tokens += tokens;
   if (w.steps < w.size) return;
   auto us = [&](Phase p) { return w.seconds[p] / w.steps * 1e6; };
-  spdlog::info("step profile over {} {} steps (avg {:.1f} seqs, {:.1f} tokens): schedule {:.0f} us, forward {:.0f} us, "
-               "sample {:.0f} us, output {:.0f} us, report {:.0f} us",
+  spdlog::info("step profile over {} {} steps (avg {:.1f} seqs, {:.1f} tokens): schedule {:.0f} us, forward {:.0f} us "
+               "({:.0f} us to enqueue), sample {:.0f} us, output {:.0f} us, report {:.0f} us",
                w.steps, w.kind, static_cast<double>(w.sequences) / w.steps, static_cast<double>(w.tokens) / w.steps,
-               us(kSchedule), us(kForward), us(kSample), us(kOutput), us(kReport));
+               us(kSchedule), us(kForward) + us(kForwardWait), us(kForward), us(kSample), us(kOutput), us(kReport));
   w.seconds.fill(0);
   w.steps = w.sequences = w.tokens = 0;
 }

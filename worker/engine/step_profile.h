@@ -10,7 +10,9 @@ namespace basalt::engine {
 
 class StepProfile {
  public:
-  enum Phase { kSchedule, kForward, kSample, kOutput, kReport, kCount };
+  // kForward is the host's time to enqueue the forward pass, kForwardWait the device's time beyond it: a
+  // forward whose wait is near zero is bound by the host's dispatch, not by the device.
+  enum Phase { kSchedule, kForward, kForwardWait, kSample, kOutput, kReport, kCount };
 
   static bool EnabledByEnvironment();
 
